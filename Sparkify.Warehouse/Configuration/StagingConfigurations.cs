@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Sparkify.Warehouse.Entities;
+
+namespace Sparkify.Warehouse.Configuration;
+
+// Staging tables are keyless, unlogged on PostgreSQL (BACKUP NO on Redshift): they hold only the
+// current load, which can always be re-read from its source. Column order is the COPY order (the
+// JSONPaths positions for events), so every column gets an explicit order.
+internal sealed class StagingEventConfiguration : IEntityTypeConfiguration<StagingEvent>
+{
+    public void Configure(EntityTypeBuilder<StagingEvent> builder)
+    {
+        builder.ToTable("staging_events");
+        builder.HasNoKey();
+        builder.IsUnlogged();
+        var order = 0;
+        builder.Property(e => e.Artist).HasColumnName("artist").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.Auth).HasColumnName("auth").HasMaxLength(ColumnLengths.Code).HasColumnOrder(order++);
+        builder.Property(e => e.FirstName).HasColumnName("first_name").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.Gender).HasColumnName("gender").HasMaxLength(ColumnLengths.Code).HasColumnOrder(order++);
+        builder.Property(e => e.ItemInSession).HasColumnName("item_in_session").HasColumnOrder(order++);
+        builder.Property(e => e.LastName).HasColumnName("last_name").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.Length).HasColumnName("length").HasColumnOrder(order++);
+        builder.Property(e => e.Level).HasColumnName("level").HasMaxLength(ColumnLengths.Code).HasColumnOrder(order++);
+        builder.Property(e => e.Location).HasColumnName("location").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.Method).HasColumnName("method").HasMaxLength(ColumnLengths.Code).HasColumnOrder(order++);
+        builder.Property(e => e.Page).HasColumnName("page").HasMaxLength(ColumnLengths.Code).HasColumnOrder(order++);
+        builder.Property(e => e.Registration).HasColumnName("registration").HasColumnOrder(order++);
+        builder.Property(e => e.SessionId).HasColumnName("session_id").HasColumnOrder(order++);
+        builder.Property(e => e.Song).HasColumnName("song").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.Status).HasColumnName("status").HasColumnOrder(order++);
+        builder.Property(e => e.Ts).HasColumnName("ts").HasColumnOrder(order++);
+        builder.Property(e => e.UserAgent).HasColumnName("user_agent").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.UserId).HasColumnName("user_id").HasMaxLength(ColumnLengths.Id).HasColumnOrder(order);
+
+        // Collocates the staged events with the staged songs they are matched against.
+        builder.HasDistKey(e => e.Song);
+    }
+}
+
+internal sealed class StagingSongConfiguration : IEntityTypeConfiguration<StagingSong>
+{
+    public void Configure(EntityTypeBuilder<StagingSong> builder)
+    {
+        builder.ToTable("staging_songs");
+        builder.HasNoKey();
+        builder.IsUnlogged();
+        var order = 0;
+        builder.Property(e => e.NumSongs).HasColumnName("num_songs").HasColumnOrder(order++);
+        builder.Property(e => e.ArtistId).HasColumnName("artist_id").HasMaxLength(ColumnLengths.Id).HasColumnOrder(order++);
+        builder.Property(e => e.ArtistLatitude).HasColumnName("artist_latitude").HasColumnOrder(order++);
+        builder.Property(e => e.ArtistLongitude).HasColumnName("artist_longitude").HasColumnOrder(order++);
+        builder.Property(e => e.ArtistLocation).HasColumnName("artist_location").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.ArtistName).HasColumnName("artist_name").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.SongId).HasColumnName("song_id").HasMaxLength(ColumnLengths.Id).HasColumnOrder(order++);
+        builder.Property(e => e.Title).HasColumnName("title").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.Duration).HasColumnName("duration").HasColumnOrder(order++);
+        builder.Property(e => e.Year).HasColumnName("year").HasColumnOrder(order);
+
+        builder.HasDistKey(e => e.Title);
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.EntityFrameworkCore;
+using Sparkify.Warehouse.Entities;
+
+namespace Sparkify.Warehouse;
+
+/// <summary>
+/// The Sparkify warehouse: two staging tables, the <c>songplays</c> fact with its four dimensions,
+/// and the load audit tables. Configure it with
+/// <see cref="WarehouseDbContextOptionsBuilderExtensions.UseWarehouse(DbContextOptionsBuilder, string, WarehouseProvider)"/>.
+/// </summary>
+/// <remarks>
+/// Relationships exist for LINQ navigation only. No foreign-key constraints are created on either
+/// target: Redshift does not enforce them, unmatched plays have no song, and the load itself keeps the
+/// star schema consistent (<c>sparkify check</c> verifies it).
+/// </remarks>
+/// <param name="options">Options built with <c>UseWarehouse</c>.</param>
+public class WarehouseDbContext(DbContextOptions<WarehouseDbContext> options) : DbContext(options)
+{
+    /// <summary>Staged app events of the current load (<c>staging_events</c>).</summary>
+    public DbSet<StagingEvent> StagingEvents => Set<StagingEvent>();
+
+    /// <summary>Staged songs of the current load (<c>staging_songs</c>).</summary>
+    public DbSet<StagingSong> StagingSongs => Set<StagingSong>();
+
+    /// <summary>The fact table (<c>songplays</c>).</summary>
+    public DbSet<SongPlay> SongPlays => Set<SongPlay>();
+
+    /// <summary>The user dimension (<c>users</c>).</summary>
+    public DbSet<User> Users => Set<User>();
+
+    /// <summary>The song dimension (<c>songs</c>).</summary>
+    public DbSet<Song> Songs => Set<Song>();
+
+    /// <summary>The artist dimension (<c>artists</c>).</summary>
+    public DbSet<Artist> Artists => Set<Artist>();
+
+    /// <summary>The time dimension (<c>time</c>).</summary>
+    public DbSet<TimeDimension> Time => Set<TimeDimension>();
+
+    /// <summary>One row per load (<c>load_runs</c>).</summary>
+    public DbSet<LoadRun> LoadRuns => Set<LoadRun>();
+
+    /// <summary>Rejected records (<c>load_errors</c>).</summary>
+    public DbSet<LoadError> LoadErrors => Set<LoadError>();
+
+    /// <inheritdoc />
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(WarehouseDbContext).Assembly);
+    }
+}
