@@ -1,0 +1,16 @@
+using System.CommandLine;
+using Sparkify.Warehouse.Cli.Commands;
+
+namespace Sparkify.Warehouse.Cli;
+
+/// <summary>The command tree. Commands parse, call the library and format output; no domain logic lives here.</summary>
+internal static class SparkifyCommands
+{
+    public static RootCommand CreateRoot(CliContext cli)
+    {
+        var root = new RootCommand("Sparkify warehouse: migrate, load, query and check the Sparkify star schema on PostgreSQL (embedded by default) or Amazon Redshift.");
+        root.Options.Add(CommonOptions.Verbose());
+        root.Subcommands.Add(MigrateCommand.Create(cli));
+        return root;
+    }
+}

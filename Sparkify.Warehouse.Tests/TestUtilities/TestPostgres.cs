@@ -1,0 +1,44 @@
+using Npgsql;
+
+namespace Sparkify.Warehouse.Tests.TestUtilities;
+
+/// <summary>
+/// The one PostgreSQL server of a test run. <c>SPARKIFY_TEST_CONNECTION</c> names an existing server
+/// (its user must be allowed to create databases); otherwise the run starts a throwaway private
+/// server and removes it when the test process exits. Each test class gets its own database, so
+/// classes run in parallel without seeing each other's rows.
+/// </summary>
+internal static class TestPostgres
+{
+    private static readonly Lazy<Task<string>> AdminConnection = new(StartAsync);
+    private static int _databaseCounter;
+
+    public static Task<string> GetAdminConnectionStringAsync() => AdminConnection.Value;
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var admin = await GetAdminConnectionStringAsync();
+        var name = $"{prefix}_{Environment.ProcessId}_{Interlocked.Increment(ref _databaseCounter)}".ToLowerInvariant();
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true }.ConnectionString;
+    }
+
+    private static Task<string> StartAsync()
+    {
+        if (Environment.GetEnvironmentVariable("SPARKIFY_TEST_CONNECTION") is { Length: > 0 } existing)
+        {
+            return Task.FromResult(existing);
+        }
+
+        throw new InvalidOperationException("SPARKIFY_TEST_CONNECTION is not set.");
+    }
+}
