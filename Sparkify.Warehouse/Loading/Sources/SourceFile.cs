@@ -1,0 +1,64 @@
+using System.IO.Compression;
+
+namespace Sparkify.Warehouse.Loading.Sources;
+
+/// <summary>One input file of a load: a local file or an S3 object.</summary>
+internal abstract class SourceFile
+{
+    /// <summary>The local path or <c>s3://bucket/key</c> URI; what <c>load_errors.source</c> records.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Size in bytes as stored (compressed for <c>.gz</c>), when known.</summary>
+    public abstract long? Length { get; }
+
+    /// <summary>Opens the file's JSON text, decompressed when the name ends in <c>.gz</c>.</summary>
+    public async Task<Stream> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        var raw = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+        return Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(raw, CompressionMode.Decompress) : raw;
+    }
+
+    /// <summary>Opens the stored bytes.</summary>
+    protected abstract Task<Stream> OpenRawAsync(CancellationToken cancellationToken);
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}
+
+/// <summary>A file on the local file system.</summary>
+internal sealed class LocalSourceFile(FileInfo file) : SourceFile
+{
+    public override string Name => file.FullName;
+
+    public override long? Length => file.Length;
+
+    protected override Task<Stream> OpenRawAsync(CancellationToken cancellationToken)
+        => Task.FromResult<Stream>(new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan));
+}
+
+/// <summary>Lists the files of a local source: one file, or a folder read recursively.</summary>
+internal static class LocalSources
+{
+    /// <summary>
+    /// The <c>*.json</c> and <c>*.json.gz</c> files of <paramref name="path"/> in ordinal path order, so
+    /// a load reads files (and numbers rejects) the same way every time.
+    /// </summary>
+    public static IReadOnlyList<SourceFile> List(string path)
+    {
+        if (File.Exists(path))
+        {
+            return [new LocalSourceFile(new FileInfo(path))];
+        }
+
+        if (!Directory.Exists(path))
+        {
+            throw new WarehouseException($"Source '{path}' does not exist: give a file, a folder, or an s3://bucket/prefix URI.");
+        }
+
+        return [.. new DirectoryInfo(path)
+            .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.Hidden })
+            .Where(f => f.Name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.Name.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase))
+            .OrderBy(f => f.FullName, StringComparer.Ordinal)
+            .Select(f => new LocalSourceFile(f))];
+    }
+}
