@@ -16,7 +16,7 @@ public class WarehouseException : Exception
     /// <summary>Creates an exception with a message for the user and the underlying cause.</summary>
     /// <param name="message">What went wrong and, where possible, what to do.</param>
     /// <param name="innerException">The underlying cause.</param>
-    public WarehouseException(string message, Exception innerException)
+    public WarehouseException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }
