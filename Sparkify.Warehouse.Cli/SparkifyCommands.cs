@@ -11,6 +11,7 @@ internal static class SparkifyCommands
         var root = new RootCommand("Sparkify warehouse: migrate, load, query and check the Sparkify star schema on PostgreSQL (embedded by default) or Amazon Redshift.");
         root.Options.Add(CommonOptions.Verbose());
         root.Subcommands.Add(MigrateCommand.Create(cli));
+        root.Subcommands.Add(DbCommand.Create(cli));
         return root;
     }
 }

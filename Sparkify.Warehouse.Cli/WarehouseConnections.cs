@@ -1,5 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sparkify.Warehouse.Hosting;
 
 namespace Sparkify.Warehouse.Cli;
 
@@ -31,11 +34,12 @@ internal sealed class WarehouseConnections(CliContext cli)
             ?? NonEmpty(cli.Configuration["Sparkify:ConnectionString"])
             ?? NonEmpty(cli.Configuration.GetConnectionString("Warehouse"));
 
-    public Task<string> ResolveAsync(WarehouseProvider provider, string? option, CancellationToken cancellationToken)
+    /// <summary>The configured connection, or else (PostgreSQL only) the embedded local server, started if needed.</summary>
+    public async Task<string> ResolveAsync(WarehouseProvider provider, string? option, CancellationToken cancellationToken)
     {
         if (FindConfigured(option) is { } configured)
         {
-            return Task.FromResult(configured);
+            return configured;
         }
 
         if (provider == WarehouseProvider.Redshift)
@@ -43,9 +47,12 @@ internal sealed class WarehouseConnections(CliContext cli)
             throw new UsageException("Redshift needs a connection: pass --connection, set SPARKIFY_CONNECTION, or set ConnectionStrings:Warehouse.");
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        throw new UsageException("No connection configured: pass --connection or set SPARKIFY_CONNECTION.");
+        return await CreateLocalServer().StartAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The embedded server under <c>SPARKIFY_HOME</c> (default <c>~/.sparkify</c>).</summary>
+    public LocalPostgresServer CreateLocalServer()
+        => new(home: null, cli.Services.GetRequiredService<ILoggerFactory>().CreateLogger<LocalPostgresServer>());
 
     public static WarehouseDbContext CreateContext(string connectionString, WarehouseProvider provider)
         => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString, provider).Options);

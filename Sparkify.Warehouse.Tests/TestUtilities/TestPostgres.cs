@@ -1,4 +1,5 @@
 using Npgsql;
+using Sparkify.Warehouse.Hosting;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
@@ -32,13 +33,17 @@ internal static class TestPostgres
         return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true }.ConnectionString;
     }
 
-    private static Task<string> StartAsync()
+    private static async Task<string> StartAsync()
     {
         if (Environment.GetEnvironmentVariable("SPARKIFY_TEST_CONNECTION") is { Length: > 0 } existing)
         {
-            return Task.FromResult(existing);
+            return existing;
         }
 
-        throw new InvalidOperationException("SPARKIFY_TEST_CONNECTION is not set.");
+        // The same component the CLI uses for its embedded default, in a throwaway home.
+        var server = new LocalPostgresServer(Path.Combine(Path.GetTempPath(), $"sparkify-tests-{Environment.ProcessId}"));
+        var connectionString = await server.StartAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DeleteAsync().GetAwaiter().GetResult();
+        return new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" }.ConnectionString;
     }
 }
