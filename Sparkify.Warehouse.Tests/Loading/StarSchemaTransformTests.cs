@@ -1,0 +1,718 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Npgsql;
+using NpgsqlTypes;
+using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Tests.TestUtilities;
+
+namespace Sparkify.Warehouse.Tests.Loading;
+
+/// <summary>
+/// The star-schema transform against real PostgreSQL. Staging is filled by the test itself (its own
+/// JSON reading and binary COPY, independent of the production parser), and the expected star tables
+/// are computed in C# straight from SPEC §3 (<see cref="Oracle"/>), then compared in full.
+/// </summary>
+public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) : IClassFixture<MigratedDatabaseFixture>
+{
+    private static readonly Lazy<Sample> SampleData = new(Sample.Read);
+
+    private static Sample Data => SampleData.Value;
+
+    [Fact]
+    public async Task Whole_sample_gives_the_spec_derivation()
+    {
+        await ResetAsync();
+
+        var (staged, counts) = await LoadAsync(Data.Events, Data.Songs);
+        var star = await ReadStarAsync();
+
+        Assert.Equal(8056, staged);
+        Assert.Equal(6820, star.SongPlays.Count);
+        Assert.Equal(71, star.Songs.Count);
+        var matched = Assert.Single(star.SongPlays, p => p.SongId is not null);
+        Assert.NotNull(matched.ArtistId);
+        Assert.All(star.SongPlays.Where(p => p.SongId is null), p => Assert.Null(p.ArtistId));
+        AssertStar(Oracle.Derive(Data.Events, Data.Songs), star);
+        Assert.Equal(
+            new TransformCounts(star.SongPlays.Count, star.Users.Count, star.Songs.Count, star.Artists.Count, star.Time.Count),
+            counts);
+
+        // Every fact row has its dimension rows (there are no foreign keys to enforce it).
+        var users = star.Users.Select(u => u.UserId).ToHashSet();
+        var times = star.Time.Select(t => t.StartTime).ToHashSet();
+        Assert.All(star.SongPlays, p => Assert.Contains(p.UserId, users));
+        Assert.All(star.SongPlays, p => Assert.Contains(p.StartTime, times));
+    }
+
+    [Fact]
+    public async Task Start_time_keeps_milliseconds_and_time_parts_follow_iso_week_and_sunday_zero()
+    {
+        await ResetAsync();
+        var template = Data.Events.First(e => e.Page == "NextSong" && e.UserId == "8");
+        long[] instants =
+        [
+            1541106106796, // 2018-11-01T21:01:46.796Z, a Thursday
+            new DateTimeOffset(2018, 12, 31, 23, 59, 59, 999, TimeSpan.Zero).ToUnixTimeMilliseconds(), // Monday of ISO week 1 of 2019
+            new DateTimeOffset(2021, 1, 3, 0, 0, 0, 1, TimeSpan.Zero).ToUnixTimeMilliseconds(), // Sunday of ISO week 53 of 2020
+            new DateTimeOffset(2020, 2, 29, 12, 30, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(),
+        ];
+        var events = instants.Select((ts, i) => template with { Ts = ts, SessionId = 900_000 + i, ItemInSession = 0 }).ToList();
+
+        await LoadAsync(events, []);
+        var star = await ReadStarAsync();
+
+        AssertStar(Oracle.Derive(events, []), star);
+        Assert.Equal(new DateTime(2018, 11, 1, 21, 1, 46, 796), star.SongPlays.Single(p => p.SessionId == 900_000).StartTime);
+        Assert.Contains(new TimeRow(new DateTime(2018, 12, 31, 23, 59, 59, 999), 23, 31, 1, 12, 2018, 1), star.Time);
+        Assert.Contains(new TimeRow(new DateTime(2021, 1, 3, 0, 0, 0, 1), 0, 3, 53, 1, 2021, 0), star.Time);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Two_batches_in_either_order_equal_both_at_once(bool laterBatchFirst)
+    {
+        await ResetAsync();
+        await LoadAsync(Data.Events, Data.Songs);
+        var together = await ReadStarAsync();
+
+        await ResetAsync();
+        var (first, second) = laterBatchFirst ? (Data.LaterDays, Data.EarlierDays) : (Data.EarlierDays, Data.LaterDays);
+        var (_, firstCounts) = await LoadAsync(first, Data.Songs);
+        var (_, secondCounts) = await LoadAsync(second, Data.Songs);
+        var separately = await ReadStarAsync();
+
+        AssertStar(together, separately);
+        AssertStar(Oracle.Derive(Data.Events, Data.Songs), separately);
+        Assert.Equal(together.SongPlays.Count, firstCounts.SongPlays + secondCounts.SongPlays);
+        Assert.Equal(together.Time.Count, firstCounts.Time + secondCounts.Time);
+        Assert.Equal(71, firstCounts.Songs);
+        Assert.Equal(0, secondCounts.Songs);
+    }
+
+    [Fact]
+    public async Task Reloading_the_same_data_changes_nothing()
+    {
+        await ResetAsync();
+        await LoadAsync(Data.Events, Data.Songs);
+        var before = await ReadStarAsync();
+        var idsBefore = await ReadSongPlayIdsAsync();
+
+        var (_, counts) = await LoadAsync(Data.Events, Data.Songs);
+
+        Assert.Equal(new TransformCounts(0, 0, 0, 0, 0), counts);
+        AssertStar(before, await ReadStarAsync());
+        Assert.Equal(idsBefore, await ReadSongPlayIdsAsync());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_upgrade_in_the_later_batch_wins_whatever_the_load_order(bool laterBatchFirst)
+    {
+        // User 88 is on the free level throughout 1–15 November and upgrades after the 15th.
+        await ResetAsync();
+        await LoadAsync(Data.EarlierDays, Data.Songs);
+        var afterEarlier = (await ReadStarAsync()).Users.Single(u => u.UserId == 88);
+        Assert.Equal("free", afterEarlier.Level);
+
+        await ResetAsync();
+        var (first, second) = laterBatchFirst ? (Data.LaterDays, Data.EarlierDays) : (Data.EarlierDays, Data.LaterDays);
+        await LoadAsync(first, Data.Songs);
+        var (_, counts) = await LoadAsync(second, Data.Songs);
+
+        var user = (await ReadStarAsync()).Users.Single(u => u.UserId == 88);
+        var latest = Data.Events.Where(e => e.UserId == "88").MaxBy(e => (e.Ts, e.ItemInSession))!;
+        Assert.Equal("paid", user.Level);
+        Assert.Equal(latest.Ts, user.LastEventTs);
+        Assert.Equal(latest.ItemInSession, user.LastItemInSession);
+        if (laterBatchFirst)
+        {
+            // The older batch brings only older events: no user row may change.
+            Assert.Equal(0, counts.Users - CountNewUsers(second, first));
+        }
+    }
+
+    [Fact]
+    public async Task A_user_id_that_is_not_an_integer_is_staged_but_makes_no_user_or_songplay()
+    {
+        await ResetAsync();
+        var template = Data.Events.First(e => e.Page == "NextSong" && e.UserId == "8");
+        string[] rejected = ["abc", "12a", "1.5", "+5", " 5", "5 ", "1e3", "0x1F", "99999999999", "2147483648", "-2147483649", "--1", "-", "12\n", "\u0663"];
+        string[] accepted = ["2147483647", "-2147483648", "-3", "0"];
+        var extra = rejected.Concat(accepted)
+            .Select((id, i) => template with { UserId = id, SessionId = 800_000 + i, FirstName = "Synthetic " + id })
+            .ToList();
+        var events = Data.Events.Concat(extra).ToList();
+
+        var (staged, _) = await LoadAsync(events, Data.Songs);
+        var star = await ReadStarAsync();
+
+        Assert.Equal(8056 + extra.Count, staged);
+        AssertStar(Oracle.Derive(events, Data.Songs), star);
+        Assert.Equal(97 + accepted.Length, star.Users.Count);
+        Assert.Equal(6820 + accepted.Length, star.SongPlays.Count);
+        Assert.DoesNotContain(star.Users, u => rejected.Any(id => u.FirstName == "Synthetic " + id));
+        Assert.All(accepted, id => Assert.Contains(star.Users, u => u.FirstName == "Synthetic " + id));
+        Assert.Contains(star.Users, u => u.UserId == int.MaxValue);
+        Assert.Contains(star.Users, u => u.UserId == int.MinValue);
+        Assert.Contains(star.Users, u => u.UserId == 0);
+        Assert.All(star.SongPlays.Where(p => p.SessionId >= 800_000), p => Assert.Contains(p.UserId, new[] { int.MaxValue, int.MinValue, -3, 0 }));
+    }
+
+    [Fact]
+    public async Task Disagreeing_artist_values_come_from_the_smallest_song_id()
+    {
+        // Code-point order: "SOB" < "SOa" (a locale collation would put "SOa" first).
+        var songB = new SongRecord(1, "ARX", null, null, "Nowhere", "Artist B", "SOB", "Song B", 100.5, 2001);
+        var songLower = new SongRecord(1, "ARX", 10.25, -20.5, "Somewhere", "Artist a", "SOa", "Song a", 200.25, 2002);
+        var songC = new SongRecord(1, "ARX", 1, 2, "Elsewhere", "Artist C", "SOC", "Song C", 300, 2003);
+        var expected = new ArtistRow("ARX", "Artist B", "Nowhere", null, null, "SOB");
+
+        await ResetAsync();
+        await LoadAsync([], [songC, songLower, songB]);
+        var together = await ReadStarAsync();
+        Assert.Equal(new[] { expected }, together.Artists);
+        AssertStar(Oracle.Derive([], [songC, songLower, songB]), together);
+
+        foreach (var order in new[] { new[] { songC, songLower, songB }, new[] { songB, songLower, songC }, new[] { songLower, songB, songC } })
+        {
+            await ResetAsync();
+            foreach (var song in order)
+            {
+                await LoadAsync([], [song]);
+            }
+
+            AssertStar(together, await ReadStarAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Several_matching_songs_give_the_smallest_song_id_and_its_artist()
+    {
+        await ResetAsync();
+        var template = Data.Events.First(e => e.Page == "NextSong" && e.UserId == "8");
+        var play = template with { Song = "Twin", Artist = "Double Act", Length = 123.456, SessionId = 700_000 };
+        var nearMiss = template with { Song = "Twin", Artist = "Double Act", Length = 123.4560001, SessionId = 700_001 };
+        SongRecord[] songs =
+        [
+            new(1, "ARZ", null, null, "", "Double Act", "SOZ", "Twin", 123.456, 0),
+            new(1, "ARY", null, null, "", "Double Act", "SOY", "Twin", 123.456, 0),
+            new(1, "ARW", null, null, "", "Double Act", "SOW", "Twin", 99.0, 0),
+            new(1, "ARV", null, null, "", "Other Act", "SOV", "Twin", 123.456, 0),
+        ];
+
+        await LoadAsync([play, nearMiss], songs);
+        var star = await ReadStarAsync();
+
+        AssertStar(Oracle.Derive([play, nearMiss], songs), star);
+        var matched = star.SongPlays.Single(p => p.SessionId == 700_000);
+        Assert.Equal(("SOY", "ARY"), (matched.SongId, matched.ArtistId));
+        var unmatched = star.SongPlays.Single(p => p.SessionId == 700_001);
+        Assert.Null(unmatched.SongId);
+        Assert.Null(unmatched.ArtistId);
+    }
+
+    [Fact]
+    public async Task Duplicate_events_within_a_batch_collapse_to_one_play()
+    {
+        await ResetAsync();
+        var day = Data.EventsOfDay(1);
+        var doubled = day.Concat(day).ToList();
+
+        var (staged, counts) = await LoadAsync(doubled, Data.Songs);
+        var star = await ReadStarAsync();
+
+        Assert.Equal(2 * day.Count, staged);
+        AssertStar(Oracle.Derive(day, Data.Songs), star);
+        Assert.Equal(star.SongPlays.Count, counts.SongPlays);
+    }
+
+    [Fact]
+    public async Task Full_refresh_empties_the_star_tables_first()
+    {
+        await ResetAsync();
+        await LoadAsync(Data.Events, Data.Songs);
+        var day = Data.EventsOfDay(1);
+        var someSongs = Data.Songs.Take(10).ToList();
+
+        var (_, counts) = await LoadAsync(day, someSongs, fullRefresh: true);
+        var star = await ReadStarAsync();
+
+        AssertStar(Oracle.Derive(day, someSongs), star);
+        Assert.Equal(
+            new TransformCounts(star.SongPlays.Count, star.Users.Count, star.Songs.Count, star.Artists.Count, star.Time.Count),
+            counts);
+    }
+
+    [Fact]
+    public async Task A_rolled_back_transform_leaves_nothing_and_a_repeat_in_one_transaction_adds_nothing()
+    {
+        await ResetAsync();
+        await LoadAsync(Data.EarlierDays, Data.Songs);
+        var before = await ReadStarAsync();
+        await StageAsync(Data.LaterDays, Data.Songs);
+
+        await using (var connection = await OpenAsync())
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            var first = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, fullRefresh: false, CancellationToken.None);
+            var second = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, fullRefresh: false, CancellationToken.None);
+            Assert.True(first.SongPlays > 0);
+            Assert.Equal(new TransformCounts(0, 0, 0, 0, 0), second);
+            await transaction.RollbackAsync();
+        }
+
+        AssertStar(before, await ReadStarAsync());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Every_redshift_statement_parses_as_redshift_sql(bool fullRefresh)
+    {
+        var steps = StarSchemaTransform.Steps(WarehouseProvider.Redshift, fullRefresh);
+        SqlfluffParse("redshift", steps.Select(s => s.Sql).ToList());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Every_postgres_statement_parses_as_postgres_sql(bool fullRefresh)
+    {
+        var steps = StarSchemaTransform.Steps(WarehouseProvider.Postgres, fullRefresh);
+        SqlfluffParse("postgres", steps.Select(s => s.Sql).ToList());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Redshift_statements_avoid_what_redshift_lacks_and_postgres_differs_only_in_collation_and_refresh(bool fullRefresh)
+    {
+        var redshift = StarSchemaTransform.Steps(WarehouseProvider.Redshift, fullRefresh);
+        var postgres = StarSchemaTransform.Steps(WarehouseProvider.Postgres, fullRefresh);
+        string[] unsupported = ["ON CONFLICT", "DISTINCT ON", "IS DISTINCT FROM", "ARRAY", "GENERATE_SERIES", "RETURNING", "TRUNCATE", "COLLATE", "::", "ILIKE", "UNNEST", "SAVEPOINT"];
+        foreach (var step in redshift)
+        {
+            foreach (var construct in unsupported)
+            {
+                Assert.DoesNotContain(construct, step.Sql, StringComparison.OrdinalIgnoreCase);
+            }
+
+            Assert.DoesNotContain(";", step.Sql, StringComparison.Ordinal);
+        }
+
+        // Outside the full-refresh statements, the texts differ only by PostgreSQL's COLLATE "C".
+        var redshiftMain = redshift.Where(s => !s.Sql.StartsWith("DELETE", StringComparison.Ordinal)).Select(s => s.Sql);
+        var postgresMain = postgres.Where(s => !s.Sql.StartsWith("TRUNCATE", StringComparison.Ordinal)).Select(s => s.Sql.Replace(" COLLATE \"C\"", "", StringComparison.Ordinal));
+        Assert.Equal(redshiftMain, postgresMain);
+        Assert.Equal(fullRefresh ? 5 : 0, redshift.Count(s => s.Sql.StartsWith("DELETE FROM", StringComparison.Ordinal)));
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Loading and reading
+
+    private static int CountNewUsers(IReadOnlyList<EventRecord> batch, IReadOnlyList<EventRecord> alreadyLoaded)
+    {
+        var known = alreadyLoaded.Where(e => Oracle.TryParseUserId(e.UserId, out _)).Select(e => Oracle.ParseUserId(e.UserId!)).ToHashSet();
+        return batch.Where(e => Oracle.TryParseUserId(e.UserId, out _)).Select(e => Oracle.ParseUserId(e.UserId!)).Distinct().Count(id => !known.Contains(id));
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync()
+    {
+        var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private async Task ResetAsync()
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "TRUNCATE TABLE staging_events, staging_songs, songplays, users, songs, artists, \"time\" RESTART IDENTITY",
+            connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>One load as the pipeline runs it: empty staging, stage the batch, transform, commit.</summary>
+    private async Task<(long Staged, TransformCounts Counts)> LoadAsync(
+        IReadOnlyList<EventRecord> events, IReadOnlyList<SongRecord> songs, bool fullRefresh = false)
+    {
+        var staged = await StageAsync(events, songs);
+        await using var connection = await OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var counts = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, fullRefresh, CancellationToken.None);
+        await transaction.CommitAsync();
+        return (staged, counts);
+    }
+
+    private async Task<long> StageAsync(IReadOnlyList<EventRecord> events, IReadOnlyList<SongRecord> songs)
+    {
+        await using var connection = await OpenAsync();
+        await using (var truncate = new NpgsqlCommand("TRUNCATE TABLE staging_events, staging_songs", connection))
+        {
+            await truncate.ExecuteNonQueryAsync();
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY staging_events (artist, auth, first_name, gender, item_in_session, last_name, length, level, location, method, "
+            + "page, registration, session_id, song, status, ts, user_agent, user_id) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var e in events)
+            {
+                await writer.StartRowAsync();
+                await WriteAsync(writer, e.Artist, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.Auth, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.FirstName, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.Gender, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.ItemInSession, NpgsqlDbType.Integer);
+                await WriteAsync(writer, e.LastName, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.Length, NpgsqlDbType.Double);
+                await WriteAsync(writer, e.Level, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.Location, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.Method, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.Page, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.Registration, NpgsqlDbType.Double);
+                await WriteAsync(writer, e.SessionId, NpgsqlDbType.Integer);
+                await WriteAsync(writer, e.Song, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.Status, NpgsqlDbType.Integer);
+                await WriteAsync(writer, e.Ts, NpgsqlDbType.Bigint);
+                await WriteAsync(writer, e.UserAgent, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, e.UserId, NpgsqlDbType.Varchar);
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY staging_songs (num_songs, artist_id, artist_latitude, artist_longitude, artist_location, artist_name, "
+            + "song_id, title, duration, year) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var s in songs)
+            {
+                await writer.StartRowAsync();
+                await WriteAsync(writer, s.NumSongs, NpgsqlDbType.Integer);
+                await WriteAsync(writer, s.ArtistId, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, s.ArtistLatitude, NpgsqlDbType.Double);
+                await WriteAsync(writer, s.ArtistLongitude, NpgsqlDbType.Double);
+                await WriteAsync(writer, s.ArtistLocation, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, s.ArtistName, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, s.SongId, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, s.Title, NpgsqlDbType.Varchar);
+                await WriteAsync(writer, s.Duration, NpgsqlDbType.Double);
+                await WriteAsync(writer, s.Year, NpgsqlDbType.Integer);
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        await using var count = new NpgsqlCommand("SELECT COUNT(*) FROM staging_events", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    private static Task WriteAsync<T>(NpgsqlBinaryImporter writer, T? value, NpgsqlDbType type)
+        => value is null ? writer.WriteNullAsync() : writer.WriteAsync(value, type);
+
+    private async Task<Star> ReadStarAsync()
+    {
+        await using var connection = await OpenAsync();
+        return new Star(
+            Order(await QueryAsync(connection,
+                "SELECT start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, item_in_session FROM songplays",
+                r => new SongPlayRow(r.GetDateTime(0), r.GetInt32(1), Str(r, 2), Str(r, 3), Str(r, 4), r.GetInt32(5), Str(r, 6), Str(r, 7), r.GetInt32(8)))),
+            Order(await QueryAsync(connection,
+                "SELECT user_id, first_name, last_name, gender, level, last_event_ts, last_item_in_session FROM users",
+                r => new UserRow(r.GetInt32(0), Str(r, 1), Str(r, 2), Str(r, 3), Str(r, 4), r.GetInt64(5), r.GetInt32(6)))),
+            Order(await QueryAsync(connection,
+                "SELECT song_id, title, artist_id, year, duration FROM songs",
+                r => new SongRow(r.GetString(0), Str(r, 1), Str(r, 2), r.IsDBNull(3) ? null : r.GetInt32(3), r.IsDBNull(4) ? null : r.GetDouble(4)))),
+            Order(await QueryAsync(connection,
+                "SELECT artist_id, name, location, latitude, longitude, source_song_id FROM artists",
+                r => new ArtistRow(r.GetString(0), Str(r, 1), Str(r, 2), r.IsDBNull(3) ? null : r.GetDouble(3), r.IsDBNull(4) ? null : r.GetDouble(4), r.GetString(5)))),
+            Order(await QueryAsync(connection,
+                "SELECT start_time, hour, day, week, month, year, weekday FROM \"time\"",
+                r => new TimeRow(r.GetDateTime(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6)))));
+
+        static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    }
+
+    private async Task<List<(int, int, int, long)>> ReadSongPlayIdsAsync()
+    {
+        await using var connection = await OpenAsync();
+        var rows = await QueryAsync(connection, "SELECT user_id, session_id, item_in_session, songplay_id FROM songplays",
+            r => (r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt64(3)));
+        return [.. rows.Order()];
+    }
+
+    private static async Task<List<T>> QueryAsync<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> map)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+
+    // Both sides are put in one canonical order in C#, so the comparison never depends on a collation.
+    private static List<SongPlayRow> Order(IEnumerable<SongPlayRow> rows) => [.. rows.OrderBy(p => p.UserId).ThenBy(p => p.SessionId).ThenBy(p => p.ItemInSession)];
+
+    private static List<UserRow> Order(IEnumerable<UserRow> rows) => [.. rows.OrderBy(u => u.UserId)];
+
+    private static List<SongRow> Order(IEnumerable<SongRow> rows) => [.. rows.OrderBy(s => s.SongId, StringComparer.Ordinal)];
+
+    private static List<ArtistRow> Order(IEnumerable<ArtistRow> rows) => [.. rows.OrderBy(a => a.ArtistId, StringComparer.Ordinal)];
+
+    private static List<TimeRow> Order(IEnumerable<TimeRow> rows) => [.. rows.OrderBy(t => t.StartTime)];
+
+    private static void AssertStar(Star expected, Star actual)
+    {
+        Assert.Equal(expected.SongPlays.Count, actual.SongPlays.Count);
+        Assert.Equal(expected.SongPlays, actual.SongPlays);
+        Assert.Equal(expected.Users, actual.Users);
+        Assert.Equal(expected.Songs, actual.Songs);
+        Assert.Equal(expected.Artists, actual.Artists);
+        Assert.Equal(expected.Time, actual.Time);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // sqlfluff (a minimal private helper; a shared TestUtilities/Sqlfluff.cs is on its way elsewhere)
+
+    private static void SqlfluffParse(string dialect, IReadOnlyList<string> statements)
+    {
+        var folder = Directory.CreateTempSubdirectory("sparkify-sqlfluff-");
+        try
+        {
+            for (var i = 0; i < statements.Count; i++)
+            {
+                File.WriteAllText(Path.Combine(folder.FullName, $"step_{i:D2}.sql"), statements[i] + "\n");
+            }
+
+            var start = new ProcessStartInfo("sqlfluff")
+            {
+                WorkingDirectory = folder.FullName,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in new[] { "parse", "--dialect", dialect, folder.FullName })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = process.StandardOutput.ReadToEnd();
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "sqlfluff did not finish in 3 minutes");
+            var output = stdout + stderr.GetAwaiter().GetResult();
+            Assert.True(
+                process.ExitCode == 0 && !output.Contains("unparsable", StringComparison.OrdinalIgnoreCase),
+                $"sqlfluff parse --dialect {dialect} failed (exit {process.ExitCode}):\n{output}\n\nStatements:\n{string.Join("\n;\n", statements)}");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Records
+
+    internal sealed record EventRecord(
+        string? Artist, string? Auth, string? FirstName, string? Gender, int? ItemInSession, string? LastName,
+        double? Length, string? Level, string? Location, string? Method, string? Page, double? Registration,
+        int? SessionId, string? Song, int? Status, long? Ts, string? UserAgent, string? UserId);
+
+    internal sealed record SongRecord(
+        int? NumSongs, string? ArtistId, double? ArtistLatitude, double? ArtistLongitude, string? ArtistLocation,
+        string? ArtistName, string? SongId, string? Title, double? Duration, int? Year);
+
+    internal sealed record SongPlayRow(DateTime StartTime, int UserId, string? Level, string? SongId, string? ArtistId, int SessionId, string? Location, string? UserAgent, int ItemInSession);
+
+    internal sealed record UserRow(int UserId, string? FirstName, string? LastName, string? Gender, string? Level, long LastEventTs, int LastItemInSession);
+
+    internal sealed record SongRow(string SongId, string? Title, string? ArtistId, int? Year, double? Duration);
+
+    internal sealed record ArtistRow(string ArtistId, string? Name, string? Location, double? Latitude, double? Longitude, string SourceSongId);
+
+    internal sealed record TimeRow(DateTime StartTime, int Hour, int Day, int Week, int Month, int Year, int Weekday);
+
+    internal sealed record Star(
+        IReadOnlyList<SongPlayRow> SongPlays, IReadOnlyList<UserRow> Users, IReadOnlyList<SongRow> Songs,
+        IReadOnlyList<ArtistRow> Artists, IReadOnlyList<TimeRow> Time);
+
+    /// <summary>The real sample, read with System.Text.Json independently of the production parser.</summary>
+    internal sealed class Sample
+    {
+        private readonly Dictionary<int, List<EventRecord>> _byDay;
+
+        private Sample(IReadOnlyList<SongRecord> songs, Dictionary<int, List<EventRecord>> byDay)
+        {
+            Songs = songs;
+            _byDay = byDay;
+            Events = [.. byDay.OrderBy(d => d.Key).SelectMany(d => d.Value)];
+            EarlierDays = [.. byDay.Where(d => d.Key <= 15).OrderBy(d => d.Key).SelectMany(d => d.Value)];
+            LaterDays = [.. byDay.Where(d => d.Key > 15).OrderBy(d => d.Key).SelectMany(d => d.Value)];
+        }
+
+        public IReadOnlyList<SongRecord> Songs { get; }
+
+        public IReadOnlyList<EventRecord> Events { get; }
+
+        /// <summary>Events of 1–15 November 2018 (batch A).</summary>
+        public IReadOnlyList<EventRecord> EarlierDays { get; }
+
+        /// <summary>Events of 16–30 November 2018 (batch B).</summary>
+        public IReadOnlyList<EventRecord> LaterDays { get; }
+
+        public IReadOnlyList<EventRecord> EventsOfDay(int day) => _byDay[day];
+
+        public static Sample Read()
+        {
+            var songs = new List<SongRecord>();
+            foreach (var file in Directory.GetFiles(TestEnvironment.SampleSongs, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                // One or more objects per file, each possibly spread over several lines.
+                var reader = new Utf8JsonReader(File.ReadAllBytes(file), new JsonReaderOptions { AllowMultipleValues = true });
+                while (reader.Read())
+                {
+                    var song = JsonElement.ParseValue(ref reader);
+                    songs.Add(new SongRecord(
+                        Int(song, "num_songs"), Text(song, "artist_id"), Number(song, "artist_latitude"), Number(song, "artist_longitude"),
+                        Text(song, "artist_location"), Text(song, "artist_name"), Text(song, "song_id"), Text(song, "title"),
+                        Number(song, "duration"), Int(song, "year")));
+                }
+            }
+
+            var byDay = new Dictionary<int, List<EventRecord>>();
+            foreach (var file in Directory.GetFiles(TestEnvironment.SampleLogs, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                var day = int.Parse(Regex.Match(Path.GetFileName(file), @"^\d{4}-\d{2}-(\d{2})-events\.json$").Groups[1].Value, CultureInfo.InvariantCulture);
+                var events = new List<EventRecord>();
+                foreach (var line in File.ReadLines(file, Encoding.UTF8).Where(l => !string.IsNullOrWhiteSpace(l)))
+                {
+                    var e = JsonDocument.Parse(line).RootElement;
+                    events.Add(new EventRecord(
+                        Text(e, "artist"), Text(e, "auth"), Text(e, "firstName"), Text(e, "gender"), Int(e, "itemInSession"),
+                        Text(e, "lastName"), Number(e, "length"), Text(e, "level"), Text(e, "location"), Text(e, "method"),
+                        Text(e, "page"), Number(e, "registration"), Int(e, "sessionId"), Text(e, "song"), Int(e, "status"),
+                        Long(e, "ts"), Text(e, "userAgent"), Text(e, "userId")));
+                }
+
+                byDay.Add(day, events);
+            }
+
+            Assert.Equal(71, songs.Count);
+            Assert.Equal(30, byDay.Count);
+            return new Sample(songs, byDay);
+        }
+
+        private static JsonElement? Value(JsonElement obj, string name)
+            => obj.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+
+        private static string? Text(JsonElement obj, string name) => Value(obj, name)?.GetString();
+
+        private static double? Number(JsonElement obj, string name) => Value(obj, name)?.GetDouble();
+
+        private static int? Int(JsonElement obj, string name) => Value(obj, name)?.GetInt32();
+
+        private static long? Long(JsonElement obj, string name) => Value(obj, name)?.GetInt64();
+    }
+
+    /// <summary>SPEC §3 in plain C#: what the star tables must hold after loading everything given.</summary>
+    internal static class Oracle
+    {
+        private const long TsFloor = -9223372036854775807;
+        private const int ItemFloor = -2147483647;
+
+        /// <summary>The documented meaning of "an integer user id": optional '-', 1–10 ASCII digits, INTEGER range.</summary>
+        public static bool TryParseUserId(string? raw, out int id)
+        {
+            id = 0;
+            if (raw is null || !Regex.IsMatch(raw, @"\A-?[0-9]{1,10}\z"))
+            {
+                return false;
+            }
+
+            var value = long.Parse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            if (value is < int.MinValue or > int.MaxValue)
+            {
+                return false;
+            }
+
+            id = (int)value;
+            return true;
+        }
+
+        public static int ParseUserId(string raw) => TryParseUserId(raw, out var id) ? id : throw new ArgumentException(raw);
+
+        public static Star Derive(IEnumerable<EventRecord> allEvents, IEnumerable<SongRecord> allSongs)
+        {
+            var events = allEvents.ToList();
+            var songs = allSongs.Where(s => s.SongId is not null).ToList();
+
+            var plays = events
+                .Where(e => e.Page == "NextSong" && e.Ts is not null && e.SessionId is not null && e.ItemInSession is not null && TryParseUserId(e.UserId, out _))
+                .GroupBy(e => (User: ParseUserId(e.UserId!), Session: e.SessionId!.Value, Item: e.ItemInSession!.Value))
+                .Select(g =>
+                {
+                    var e = g.OrderByDescending(x => x.Ts)
+                        .ThenBy(x => x.Level, NullsLast).ThenBy(x => x.Song, NullsLast).ThenBy(x => x.Artist, NullsLast)
+                        .ThenBy(x => x.Length, NullsLastValue<double>()).ThenBy(x => x.Location, NullsLast).ThenBy(x => x.UserAgent, NullsLast)
+                        .First();
+                    var song = songs
+                        .Where(s => e.Song is not null && e.Artist is not null && e.Length is not null
+                            && s.Title == e.Song && s.ArtistName == e.Artist && s.Duration == e.Length)
+                        .OrderBy(s => s.SongId, NullsLast).ThenBy(s => s.ArtistId, NullsLast)
+                        .FirstOrDefault();
+                    return new SongPlayRow(
+                        DateTimeOffset.FromUnixTimeMilliseconds(e.Ts!.Value).UtcDateTime, g.Key.User, e.Level, song?.SongId, song?.ArtistId,
+                        g.Key.Session, e.Location, e.UserAgent, g.Key.Item);
+                })
+                .ToList();
+
+            var users = events
+                .Where(e => TryParseUserId(e.UserId, out _))
+                .GroupBy(e => ParseUserId(e.UserId!))
+                .Select(g =>
+                {
+                    var e = g.OrderByDescending(x => x.Ts ?? TsFloor).ThenByDescending(x => x.ItemInSession ?? ItemFloor)
+                        .ThenBy(x => x.Level, NullsLast).ThenBy(x => x.FirstName, NullsLast)
+                        .ThenBy(x => x.LastName, NullsLast).ThenBy(x => x.Gender, NullsLast)
+                        .First();
+                    return new UserRow(g.Key, e.FirstName, e.LastName, e.Gender, e.Level, e.Ts ?? TsFloor, e.ItemInSession ?? ItemFloor);
+                });
+
+            var songRows = songs
+                .GroupBy(s => s.SongId!, StringComparer.Ordinal)
+                .Select(g => g.OrderBy(s => s.ArtistId, NullsLast).ThenBy(s => s.Title, NullsLast).ThenBy(s => s.Year, NullsLastValue<int>()).ThenBy(s => s.Duration, NullsLastValue<double>()).First())
+                .Select(s => new SongRow(s.SongId!, s.Title, s.ArtistId, s.Year, s.Duration));
+
+            var artists = songs
+                .Where(s => s.ArtistId is not null)
+                .GroupBy(s => s.ArtistId!, StringComparer.Ordinal)
+                .Select(g => g.OrderBy(s => s.SongId, NullsLast).ThenBy(s => s.ArtistName, NullsLast).ThenBy(s => s.ArtistLocation, NullsLast)
+                    .ThenBy(s => s.ArtistLatitude, NullsLastValue<double>()).ThenBy(s => s.ArtistLongitude, NullsLastValue<double>()).First())
+                .Select(s => new ArtistRow(s.ArtistId!, s.ArtistName, s.ArtistLocation, s.ArtistLatitude, s.ArtistLongitude, s.SongId!));
+
+            var time = plays.Select(p => p.StartTime).Distinct()
+                .Select(t => new TimeRow(t, t.Hour, t.Day, ISOWeek.GetWeekOfYear(t), t.Month, t.Year, (int)t.DayOfWeek));
+
+            return new Star(Order(plays), Order(users), Order(songRows), Order(artists), Order(time));
+        }
+
+        /// <summary>Code-point order with NULL last, as SQL sorts ascending.</summary>
+        private static readonly Comparer<string?> NullsLast = Comparer<string?>.Create(
+            (a, b) => a is null ? (b is null ? 0 : 1) : b is null ? -1 : string.CompareOrdinal(a, b));
+
+        private static Comparer<T?> NullsLastValue<T>()
+            where T : struct, IComparable<T>
+            => Comparer<T?>.Create((a, b) => a is null ? (b is null ? 0 : 1) : b is null ? -1 : a.Value.CompareTo(b.Value));
+    }
+}
