@@ -14,7 +14,7 @@ public sealed class MigratedDatabaseFixture : IAsyncLifetime
         await context.Database.MigrateAsync();
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public Task DisposeAsync() => TestPostgres.DropDatabaseAsync(ConnectionString);
 
     public WarehouseDbContext CreateContext()
         => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(ConnectionString).Options);
