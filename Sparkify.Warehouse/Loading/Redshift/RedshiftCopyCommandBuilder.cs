@@ -101,7 +101,7 @@ internal static partial class RedshiftCopyCommandBuilder
         var region = ValidateRegion(request.Region);
         if (request.MaxErrors is < 0 or > MaxErrorLimit)
         {
-            throw new WarehouseException($"Max errors (MAXERROR) must be between 0 and {MaxErrorLimit:N0} for Redshift; got {request.MaxErrors.ToString(CultureInfo.InvariantCulture)}.");
+            throw new WarehouseException(string.Create(CultureInfo.InvariantCulture, $"Max errors (MAXERROR) must be between 0 and {MaxErrorLimit:N0} for Redshift; got {request.MaxErrors}."));
         }
 
         if (request.SongData is null && request.LogData is null)
