@@ -138,6 +138,24 @@ public sealed class S3SourceTests(SparkifySampleInS3 s3) : IClassFixture<Sparkif
     }
 
     [Fact]
+    public async Task ListNonJsonKeysAsync_PrefixWithOtherObjects_NamesWhatRedshiftWouldAlsoRead()
+    {
+        const string bucket = "sparkify-mixed";
+        await s3.Server.PutObjectAsync(bucket, "log_data/2018-11-01-events.json", "{}"u8.ToArray());
+        await s3.Server.PutObjectAsync(bucket, "log_data/README.txt", "notes"u8.ToArray());
+        await s3.Server.PutObjectAsync(bucket, "log_data/_SUCCESS", []);
+        await s3.Server.PutObjectAsync(bucket, "log_data_backup/old.csv", "a,b"u8.ToArray());
+        using var resolver = new SourceResolver(s3.Server.Settings());
+
+        var others = await resolver.ListNonJsonKeysAsync($"s3://{bucket}/log_data", CancellationToken.None);
+        var files = await ListAsync(resolver, $"s3://{bucket}/log_data");
+
+        Assert.Equal(["log_data/README.txt", "log_data/_SUCCESS", "log_data_backup/old.csv"], others);
+        Assert.Equal([$"s3://{bucket}/log_data/2018-11-01-events.json"], files.Select(f => f.Name));
+        Assert.Empty(await resolver.ListNonJsonKeysAsync($"s3://{Bucket}/song_data", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ReadAllBytesAsync_JsonPathsInS3_IsTheLocalFileByteForByte()
     {
         using var resolver = new SourceResolver(s3.Server.Settings());

@@ -150,6 +150,43 @@ internal sealed class SourceResolver(S3Settings? settings = null) : IDisposable
         var client = ClientFor(prefix.Bucket);
         var endpoint = S3ClientFactory.DescribeEndpoint(_settings);
         var files = new List<S3SourceFile>();
+        await foreach (var item in ListObjectsAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (!item.Key.EndsWith('/') && IsJsonName(item.Key))
+            {
+                files.Add(new S3SourceFile(client, prefix.WithKey(item.Key), item.Size, endpoint));
+            }
+        }
+
+        // S3 already lists in UTF-8 byte order; sorting again pins the order for stores that do not.
+        return [.. files.OrderBy(f => f.Location.Key, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The keys under an S3 prefix that are neither <c>*.json</c>/<c>*.json.gz</c> files nor folder
+    /// markers, in key order. <see cref="ListAsync"/> skips them, but Redshift <c>COPY</c> reads every
+    /// object under a prefix and would fail on them, so a Redshift load checks this first.
+    /// </summary>
+    /// <exception cref="WarehouseException">The URI is invalid or the listing fails.</exception>
+    public async Task<IReadOnlyList<string>> ListNonJsonKeysAsync(string s3Prefix, CancellationToken cancellationToken)
+    {
+        var prefix = S3Location.Parse(s3Prefix, "Source");
+        var keys = new List<string>();
+        await foreach (var item in ListObjectsAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (!item.Key.EndsWith('/') && !IsJsonName(item.Key))
+            {
+                keys.Add(item.Key);
+            }
+        }
+
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
+    private async IAsyncEnumerable<S3Object> ListObjectsAsync(S3Location prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var client = ClientFor(prefix.Bucket);
         var request = new ListObjectsV2Request { BucketName = prefix.Bucket, Prefix = prefix.Key, MaxKeys = ListPageSize };
         while (true)
         {
@@ -158,7 +195,7 @@ internal sealed class SourceResolver(S3Settings? settings = null) : IDisposable
             {
                 page = await client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (S3Errors.Translate(ex, prefix, endpoint, cancellationToken) is { } translated)
+            catch (Exception ex) when (S3Errors.Translate(ex, prefix, S3ClientFactory.DescribeEndpoint(_settings), cancellationToken) is { } translated)
             {
                 throw translated;
             }
@@ -166,22 +203,16 @@ internal sealed class SourceResolver(S3Settings? settings = null) : IDisposable
             // AWSSDK 4 leaves collections null instead of empty when a page has no objects.
             foreach (var item in page.S3Objects ?? [])
             {
-                if (!item.Key.EndsWith('/') && IsJsonName(item.Key))
-                {
-                    files.Add(new S3SourceFile(client, prefix.WithKey(item.Key), item.Size, endpoint));
-                }
+                yield return item;
             }
 
             if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken))
             {
-                break;
+                yield break;
             }
 
             request.ContinuationToken = page.NextContinuationToken;
         }
-
-        // S3 already lists in UTF-8 byte order; sorting again pins the order for stores that do not.
-        return [.. files.OrderBy(f => f.Location.Key, StringComparer.Ordinal)];
     }
 
     private static bool IsJsonName(string name)
