@@ -42,9 +42,9 @@ public sealed class RedshiftCopyCommandBuilderTests
     private static readonly RedshiftCopyRequest Udacity = new()
     {
         RunId = Guid.Parse("3f2504e0-4f89-11d3-9a0c-0305e82c3301"),
-        SongData = "s3://udacity-dend/song_data",
-        LogData = "s3://udacity-dend/log_data",
-        JsonPaths = "s3://udacity-dend/log_json_path.json",
+        SongsSource = "s3://udacity-dend/song_data",
+        EventsSource = "s3://udacity-dend/log_data",
+        JsonPathsSource = "s3://udacity-dend/log_json_path.json",
         IamRole = "arn:aws:iam::123456789012:role/dwhRole",
         Region = "us-west-2",
     };
@@ -52,18 +52,18 @@ public sealed class RedshiftCopyCommandBuilderTests
     /// <summary>Each hostile or malformed value, and the setting its error must name.</summary>
     private static readonly Dictionary<string, (Func<RedshiftCopyRequest, RedshiftCopyRequest> Change, string Setting)> HostileCases = new()
     {
-        ["song data: quote"] = (r => r with { SongData = "s3://udacity-dend/song_data'; DROP TABLE users; --" }, "Song data source"),
-        ["song data: semicolon"] = (r => r with { SongData = "s3://udacity-dend/song_data;DROP TABLE users" }, "Song data source"),
-        ["song data: newline"] = (r => r with { SongData = "s3://udacity-dend/song_data\nDROP TABLE users" }, "Song data source"),
-        ["song data: comment"] = (r => r with { SongData = "s3://udacity-dend/song_data--" }, "Song data source"),
-        ["song data: bad bucket"] = (r => r with { SongData = "s3://Udacity_Dend/song_data" }, "Song data source"),
-        ["log data: https scheme"] = (r => r with { LogData = "https://udacity-dend.s3.amazonaws.com/log_data" }, "Log data source"),
-        ["log data: local path"] = (r => r with { LogData = "/etc/passwd" }, "Log data source"),
-        ["log data: backslash"] = (r => r with { LogData = "s3://udacity-dend/log\\data" }, "Log data source"),
-        ["jsonpaths: quote"] = (r => r with { JsonPaths = "s3://udacity-dend/log_json_path.json' --" }, "JSONPaths"),
-        ["jsonpaths: local file"] = (r => r with { JsonPaths = "../shared/data/sparkify-sample/log_json_path.json" }, "JSONPaths"),
-        ["jsonpaths: missing"] = (r => r with { JsonPaths = null }, "JSONPaths"),
-        ["jsonpaths: a folder"] = (r => r with { JsonPaths = "s3://udacity-dend/" }, "JSONPaths"),
+        ["songs source: quote"] = (r => r with { SongsSource = "s3://udacity-dend/song_data'; DROP TABLE users; --" }, "Songs source"),
+        ["songs source: semicolon"] = (r => r with { SongsSource = "s3://udacity-dend/song_data;DROP TABLE users" }, "Songs source"),
+        ["songs source: newline"] = (r => r with { SongsSource = "s3://udacity-dend/song_data\nDROP TABLE users" }, "Songs source"),
+        ["songs source: comment"] = (r => r with { SongsSource = "s3://udacity-dend/song_data--" }, "Songs source"),
+        ["songs source: bad bucket"] = (r => r with { SongsSource = "s3://Udacity_Dend/song_data" }, "Songs source"),
+        ["events source: https scheme"] = (r => r with { EventsSource = "https://udacity-dend.s3.amazonaws.com/log_data" }, "Events source"),
+        ["events source: local path"] = (r => r with { EventsSource = "/etc/passwd" }, "Events source"),
+        ["events source: backslash"] = (r => r with { EventsSource = "s3://udacity-dend/log\\data" }, "Events source"),
+        ["jsonpaths: quote"] = (r => r with { JsonPathsSource = "s3://udacity-dend/log_json_path.json' --" }, "JSONPaths"),
+        ["jsonpaths: local file"] = (r => r with { JsonPathsSource = "../shared/data/sparkify-sample/log_json_path.json" }, "JSONPaths"),
+        ["jsonpaths: missing"] = (r => r with { JsonPathsSource = null }, "JSONPaths"),
+        ["jsonpaths: a folder"] = (r => r with { JsonPathsSource = "s3://udacity-dend/" }, "JSONPaths"),
         ["iam role: quote"] = (r => r with { IamRole = "arn:aws:iam::123456789012:role/dwhRole' CREDENTIALS 'aws_access_key_id=x" }, "IAM role"),
         ["iam role: semicolon"] = (r => r with { IamRole = "arn:aws:iam::123456789012:role/dwhRole;" }, "IAM role"),
         ["iam role: newline"] = (r => r with { IamRole = "arn:aws:iam::123456789012:role/dwhRole\n" }, "IAM role"),
@@ -117,7 +117,7 @@ public sealed class RedshiftCopyCommandBuilderTests
     [Fact]
     public async Task Build_GzipDefaultRoleAndMaxErrors_AddsTheOptionsAndStillParses()
     {
-        var commands = RedshiftCopyCommandBuilder.Build(Udacity with { IamRole = "DEFAULT", SongDataGzip = true, MaxErrors = 100_000 });
+        var commands = RedshiftCopyCommandBuilder.Build(Udacity with { IamRole = "DEFAULT", SongsGzip = true, MaxErrors = 100_000 });
 
         Assert.Equal(
             """
@@ -139,18 +139,18 @@ public sealed class RedshiftCopyCommandBuilderTests
     [Fact]
     public void Build_OnlyOneSource_BuildsOnlyItsCopy()
     {
-        var songsOnly = RedshiftCopyCommandBuilder.Build(Udacity with { LogData = null, JsonPaths = null });
-        var logsOnly = RedshiftCopyCommandBuilder.Build(Udacity with { SongData = null });
+        var songsOnly = RedshiftCopyCommandBuilder.Build(Udacity with { EventsSource = null, JsonPathsSource = null });
+        var logsOnly = RedshiftCopyCommandBuilder.Build(Udacity with { SongsSource = null });
 
         Assert.Equal(["staging_songs"], songsOnly.Select(c => c.Table));
         Assert.Equal(["staging_events"], logsOnly.Select(c => c.Table));
-        Assert.Throws<WarehouseException>(() => RedshiftCopyCommandBuilder.Build(Udacity with { SongData = null, LogData = null }));
+        Assert.Throws<WarehouseException>(() => RedshiftCopyCommandBuilder.Build(Udacity with { SongsSource = null, EventsSource = null }));
     }
 
     [Fact]
     public void Build_BucketWithoutPrefix_CopiesTheWholeBucketWithACanonicalUri()
     {
-        var commands = RedshiftCopyCommandBuilder.Build(Udacity with { SongData = "S3://udacity-dend", LogData = null });
+        var commands = RedshiftCopyCommandBuilder.Build(Udacity with { SongsSource = "S3://udacity-dend", EventsSource = null });
 
         Assert.Contains("FROM 's3://udacity-dend/'\n", commands[0].CopySql, StringComparison.Ordinal);
     }
@@ -171,7 +171,7 @@ public sealed class RedshiftCopyCommandBuilderTests
     [Fact]
     public void Build_LocalJsonPaths_ExplainsThatRedshiftReadsItFromS3()
     {
-        var error = Assert.Throws<WarehouseException>(() => RedshiftCopyCommandBuilder.Build(Udacity with { JsonPaths = TestEnvironment.SampleJsonPaths }));
+        var error = Assert.Throws<WarehouseException>(() => RedshiftCopyCommandBuilder.Build(Udacity with { JsonPathsSource = TestEnvironment.SampleJsonPaths }));
 
         Assert.Contains("Redshift COPY reads the JSONPaths file from S3", error.Message, StringComparison.Ordinal);
     }
@@ -181,7 +181,7 @@ public sealed class RedshiftCopyCommandBuilderTests
     {
         var huge = "s3://udacity-dend/" + new string('a', 5000) + "';DROP TABLE users;--";
 
-        var error = Assert.Throws<WarehouseException>(() => RedshiftCopyCommandBuilder.Build(Udacity with { SongData = huge }));
+        var error = Assert.Throws<WarehouseException>(() => RedshiftCopyCommandBuilder.Build(Udacity with { SongsSource = huge }));
 
         Assert.True(error.Message.Length < 300, error.Message);
     }

@@ -12,19 +12,19 @@ internal sealed record RedshiftCopyRequest
     public required Guid RunId { get; init; }
 
     /// <summary>The <c>s3://</c> prefix of the song files, or null to copy no songs.</summary>
-    public string? SongData { get; init; }
+    public string? SongsSource { get; init; }
 
     /// <summary>Whether the song objects are gzip-compressed (all of them: COPY cannot mix).</summary>
-    public bool SongDataGzip { get; init; }
+    public bool SongsGzip { get; init; }
 
     /// <summary>The <c>s3://</c> prefix of the event log files, or null to copy no events.</summary>
-    public string? LogData { get; init; }
+    public string? EventsSource { get; init; }
 
     /// <summary>Whether the log objects are gzip-compressed (all of them: COPY cannot mix).</summary>
-    public bool LogDataGzip { get; init; }
+    public bool EventsGzip { get; init; }
 
     /// <summary>The <c>s3://</c> URI of the JSONPaths file mapping log keys to <c>staging_events</c> columns.</summary>
-    public string? JsonPaths { get; init; }
+    public string? JsonPathsSource { get; init; }
 
     /// <summary>The ARN of the IAM role the cluster assumes to read S3, or <c>default</c> for the cluster's default role.</summary>
     public required string IamRole { get; init; }
@@ -104,42 +104,42 @@ internal static partial class RedshiftCopyCommandBuilder
             throw new WarehouseException(string.Create(CultureInfo.InvariantCulture, $"Max errors (MAXERROR) must be between 0 and {MaxErrorLimit:N0} for Redshift; got {request.MaxErrors}."));
         }
 
-        if (request.SongData is null && request.LogData is null)
+        if (request.SongsSource is null && request.EventsSource is null)
         {
-            throw new WarehouseException("Nothing to copy: give the song data and/or the log data S3 prefix.");
+            throw new WarehouseException("Nothing to copy: give the songs and/or the events S3 prefix.");
         }
 
-        var songData = request.SongData is null ? null : ValidateS3Uri(request.SongData, "Song data source", requireObject: false);
-        var logData = request.LogData is null ? null : ValidateS3Uri(request.LogData, "Log data source", requireObject: false);
+        var songs = request.SongsSource is null ? null : ValidateS3Uri(request.SongsSource, "Songs source", requireObject: false);
+        var events = request.EventsSource is null ? null : ValidateS3Uri(request.EventsSource, "Events source", requireObject: false);
         string? jsonPaths = null;
-        if (logData is not null)
+        if (events is not null)
         {
-            if (string.IsNullOrWhiteSpace(request.JsonPaths))
+            if (string.IsNullOrWhiteSpace(request.JsonPathsSource))
             {
                 throw new WarehouseException("Redshift needs a JSONPaths file in S3 to map the log events' camelCase keys to staging_events columns: upload log_json_path.json and give its s3:// URI.");
             }
 
-            if (!S3Location.IsS3Uri(request.JsonPaths))
+            if (!S3Location.IsS3Uri(request.JsonPathsSource))
             {
-                throw new WarehouseException($"JSONPaths {InputDisplay.Quote(request.JsonPaths)} is not in S3: Redshift COPY reads the JSONPaths file from S3 itself, so upload it and give its s3:// URI.");
+                throw new WarehouseException($"JSONPaths {InputDisplay.Quote(request.JsonPathsSource)} is not in S3: Redshift COPY reads the JSONPaths file from S3 itself, so upload it and give its s3:// URI.");
             }
 
-            jsonPaths = ValidateS3Uri(request.JsonPaths, "JSONPaths", requireObject: true);
+            jsonPaths = ValidateS3Uri(request.JsonPathsSource, "JSONPaths", requireObject: true);
         }
 
         var runId = request.RunId.ToString("D", CultureInfo.InvariantCulture);
         var commands = new List<RedshiftCopyCommand>(2);
-        if (songData is not null)
+        if (songs is not null)
         {
-            commands.Add(new RedshiftCopyCommand("staging_songs", songData,
-                Copy("staging_songs", StagingSongColumns, songData, iamRole, "auto", region, request.MaxErrors, request.SongDataGzip),
+            commands.Add(new RedshiftCopyCommand("staging_songs", songs,
+                Copy("staging_songs", StagingSongColumns, songs, iamRole, "auto", region, request.MaxErrors, request.SongsGzip),
                 CaptureErrors(runId)));
         }
 
-        if (logData is not null)
+        if (events is not null)
         {
-            commands.Add(new RedshiftCopyCommand("staging_events", logData,
-                Copy("staging_events", StagingEventColumns, logData, iamRole, jsonPaths!, region, request.MaxErrors, request.LogDataGzip),
+            commands.Add(new RedshiftCopyCommand("staging_events", events,
+                Copy("staging_events", StagingEventColumns, events, iamRole, jsonPaths!, region, request.MaxErrors, request.EventsGzip),
                 CaptureErrors(runId)));
         }
 
@@ -147,8 +147,8 @@ internal static partial class RedshiftCopyCommandBuilder
     }
 
     /// <summary>
-    /// Whether a listed source is gzip-compressed, for <see cref="RedshiftCopyRequest.SongDataGzip"/>
-    /// and <see cref="RedshiftCopyRequest.LogDataGzip"/>.
+    /// Whether a listed source is gzip-compressed, for <see cref="RedshiftCopyRequest.SongsGzip"/>
+    /// and <see cref="RedshiftCopyRequest.EventsGzip"/>.
     /// </summary>
     /// <exception cref="WarehouseException">The source mixes <c>.json</c> and <c>.json.gz</c> files, which one COPY cannot read.</exception>
     public static bool IsGzip(IReadOnlyCollection<SourceFile> files, string source)
