@@ -1,31 +1,74 @@
+using System.Text.RegularExpressions;
+
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
-/// <summary>Checks SQL with a real Redshift parser: sqlfluff's <c>redshift</c> dialect.</summary>
-internal static class Sqlfluff
+/// <summary>
+/// Checks SQL with a real Redshift parser, sqlfluff's <c>redshift</c> dialect: the closest to
+/// "Redshift accepts this" that a machine without a cluster gets. It checks grammar only, not that
+/// tables, columns or S3 objects exist. A missing sqlfluff fails the test, never skips it.
+/// </summary>
+internal static partial class Sqlfluff
 {
-    public static async Task AssertParsesAsync(string sql)
+    private static readonly Lazy<string> Executable = new(() => ExternalTool.Find(
+        "sqlfluff",
+        Path.Combine(TestEnvironment.RepositoryRoot, ".tools", "python", "bin", "sqlfluff"),
+        Path.Combine(TestEnvironment.RepositoryRoot, ".tools", "bin", "sqlfluff")));
+
+    /// <summary>Parses <paramref name="sql"/> (one or more statements separated by semicolons).</summary>
+    public static async Task<SqlfluffResult> ParseAsync(string sql)
     {
-        var file = Path.Combine(Path.GetTempPath(), $"sparkify-{Guid.NewGuid():N}.sql");
-        await File.WriteAllTextAsync(file, sql);
+        var directory = Directory.CreateTempSubdirectory("sparkify-sqlfluff-");
         try
         {
-            CliResult result;
-            try
-            {
-                result = await ProcessRunner.RunAsync("sqlfluff", ["parse", "--dialect", "redshift", file]);
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                throw new InvalidOperationException("sqlfluff is not installed: run .ci/install-prereqs.sh (Debian package 'sqlfluff').");
-            }
+            var file = Path.Combine(directory.FullName, "statement.sql");
+            await File.WriteAllTextAsync(file, sql);
 
-            var unparsable = result.Out.Split('\n').Where(line => line.Contains("unparsable", StringComparison.OrdinalIgnoreCase)).Take(10).ToList();
-            Assert.True(result.ExitCode == 0 && unparsable.Count == 0,
-                $"sqlfluff (redshift) rejected the SQL:\n{string.Join('\n', unparsable)}\n{result.Error}\n--- SQL ---\n{sql}");
+            // Run inside the temporary folder so no .sqlfluff configuration of the checkout applies.
+            var result = await ProcessRunner.RunAsync(Executable.Value, ["parse", "--dialect", "redshift", file], directory.FullName, timeout: TimeSpan.FromMinutes(2));
+            var output = result.Out + result.Error;
+            return new SqlfluffResult(result.ExitCode, output, StatementPattern().Count(output));
         }
         finally
         {
-            File.Delete(file);
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Fails unless <paramref name="sql"/> parses completely (exit code 0, no unparsable segment) and,
+    /// when <paramref name="statements"/> is given, into exactly that many statements.
+    /// </summary>
+    public static async Task AssertParsesAsync(string sql, int? statements = null)
+    {
+        var result = await ParseAsync(sql);
+        Assert.True(result.Success, $"sqlfluff (redshift) rejected the SQL (exit code {result.ExitCode}):\n{result.Problems}\n--- SQL ---\n{sql}");
+        if (statements is { } expected)
+        {
+            Assert.True(result.StatementCount == expected, $"sqlfluff found {result.StatementCount} statements, expected {expected}:\n{sql}");
+        }
+    }
+
+    // Top-level statements sit at exactly four spaces of indentation under "file:".
+    [GeneratedRegex(@"^\[L:\s*\d+, P:\s*\d+\]\s+\|    statement:\s*$", RegexOptions.Multiline)]
+    private static partial Regex StatementPattern();
+}
+
+/// <summary>The outcome of <see cref="Sqlfluff.ParseAsync"/>.</summary>
+internal sealed record SqlfluffResult(int ExitCode, string Output, int StatementCount)
+{
+    /// <summary>Parsed: exit code 0 and no unparsable segment anywhere in the tree.</summary>
+    public bool Success => ExitCode == 0 && !Output.Contains("unparsable", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The unparsable segments and sqlfluff's violation report, or the whole output if there is none.</summary>
+    public string Problems
+    {
+        get
+        {
+            var lines = Output.Split('\n');
+            var unparsable = lines.Where(l => l.Contains("unparsable", StringComparison.OrdinalIgnoreCase)).Take(10);
+            var report = lines.SkipWhile(l => !l.Contains("parsing violations", StringComparison.Ordinal));
+            var problems = string.Join('\n', unparsable.Concat(report));
+            return problems.Length > 0 ? problems : Output;
         }
     }
 }

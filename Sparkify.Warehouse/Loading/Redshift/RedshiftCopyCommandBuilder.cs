@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Sparkify.Warehouse.Loading.Sources;
+
+namespace Sparkify.Warehouse.Loading.Redshift;
+
+/// <summary>What a Redshift load copies and how; every value is validated before any SQL is built.</summary>
+internal sealed record RedshiftCopyRequest
+{
+    /// <summary>The load's run id, recorded with each rejected record in <c>load_errors</c>.</summary>
+    public required Guid RunId { get; init; }
+
+    /// <summary>The <c>s3://</c> prefix of the song files, or null to copy no songs.</summary>
+    public string? SongsSource { get; init; }
+
+    /// <summary>Whether the song objects are gzip-compressed (all of them: COPY cannot mix).</summary>
+    public bool SongsGzip { get; init; }
+
+    /// <summary>The <c>s3://</c> prefix of the event log files, or null to copy no events.</summary>
+    public string? EventsSource { get; init; }
+
+    /// <summary>Whether the log objects are gzip-compressed (all of them: COPY cannot mix).</summary>
+    public bool EventsGzip { get; init; }
+
+    /// <summary>The <c>s3://</c> URI of the JSONPaths file mapping log keys to <c>staging_events</c> columns.</summary>
+    public string? JsonPathsSource { get; init; }
+
+    /// <summary>The ARN of the IAM role the cluster assumes to read S3, or <c>default</c> for the cluster's default role.</summary>
+    public required string IamRole { get; init; }
+
+    /// <summary>The AWS region of the bucket(s), e.g. <c>us-west-2</c>.</summary>
+    public required string Region { get; init; }
+
+    /// <summary>COPY's MAXERROR: how many rejected records a COPY tolerates (0 to 100,000).</summary>
+    public int MaxErrors { get; init; }
+}
+
+/// <summary>
+/// One COPY into a staging table, and the statement that records its rejected records in
+/// <c>load_errors</c>; run <see cref="CaptureErrorsSql"/> right after <see cref="CopySql"/> on the
+/// same connection, because it finds the COPY through <c>pg_last_copy_id()</c>, which is per session.
+/// </summary>
+/// <param name="Table">The staging table.</param>
+/// <param name="Source">The S3 URI copied from.</param>
+/// <param name="CopySql">The COPY statement.</param>
+/// <param name="CaptureErrorsSql">The INSERT into <c>load_errors</c> of this COPY's rejects.</param>
+internal sealed record RedshiftCopyCommand(string Table, string Source, string CopySql, string CaptureErrorsSql);
+
+/// <summary>
+/// Builds the Redshift statements of a load: <c>COPY ... FROM 's3://...'</c> for each staging table
+/// and the capture of its load errors. COPY takes no bind parameters (and Redshift executes it as
+/// plain text through <c>ExecuteSqlRaw</c>), so every value that goes into a literal is validated
+/// against a strict pattern first and then escaped anyway.
+/// </summary>
+/// <remarks>
+/// Options deliberately left out, so Redshift stages the same rows PostgreSQL does:
+/// <list type="bullet">
+/// <item><c>TIMEFORMAT 'epochmillisecs'</c>: it only affects TIMESTAMP/DATE columns, and
+/// <c>staging_events.ts</c> is a BIGINT that keeps the raw epoch milliseconds; the star insert turns it
+/// into a timestamp on both targets.</item>
+/// <item><c>EMPTYASNULL</c>/<c>BLANKSASNULL</c>: Redshift already loads an empty (or blank) value as NULL
+/// into non-character columns, which is what SPEC §4 asks; for VARCHAR columns these options would turn
+/// <c>""</c> into NULL where PostgreSQL keeps <c>""</c> (e.g. <c>artist_location</c>).</item>
+/// <item><c>TRUNCATECOLUMNS</c>/<c>ACCEPTINVCHARS</c>: a string longer than its column must be rejected,
+/// not silently cut.</item>
+/// </list>
+/// <c>COMPUPDATE OFF</c> skips the compression analysis that would otherwise run on each load into an
+/// emptied staging table; <c>STATUPDATE ON</c> keeps planner statistics right for the star inserts that
+/// read staging (it needs the table owner or a superuser). The data prefixes must not mix gzip and
+/// plain objects: <c>GZIP</c> applies to every file a COPY reads.
+/// </remarks>
+internal static partial class RedshiftCopyCommandBuilder
+{
+    /// <summary>MAXERROR's upper limit in Redshift.</summary>
+    public const int MaxErrorLimit = 100_000;
+
+    /// <summary><c>staging_songs</c> columns, loaded by key name (<c>FORMAT AS JSON 'auto'</c>).</summary>
+    internal static readonly IReadOnlyList<string> StagingSongColumns =
+        ["num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year"];
+
+    /// <summary><c>staging_events</c> columns in JSONPaths order (the JSONPaths file maps by position).</summary>
+    internal static readonly IReadOnlyList<string> StagingEventColumns =
+        ["artist", "auth", "first_name", "gender", "item_in_session", "last_name", "length", "level", "location", "method", "page", "registration", "session_id", "song", "status", "ts", "user_agent", "user_id"];
+
+    /// <summary>
+    /// The COPY commands of a load: songs first, then events, each only when its source is given.
+    /// </summary>
+    /// <exception cref="WarehouseException">A value is invalid; the message names the setting. No SQL was built.</exception>
+    public static IReadOnlyList<RedshiftCopyCommand> Build(RedshiftCopyRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+
+        // Validate everything first: a half-built list of statements must never exist.
+        if (request.RunId == Guid.Empty)
+        {
+            throw new WarehouseException("The load's run id is empty.");
+        }
+
+        var iamRole = ValidateIamRole(request.IamRole);
+        var region = ValidateRegion(request.Region);
+        if (request.MaxErrors is < 0 or > MaxErrorLimit)
+        {
+            throw new WarehouseException(string.Create(CultureInfo.InvariantCulture, $"Max errors (MAXERROR) must be between 0 and {MaxErrorLimit:N0} for Redshift; got {request.MaxErrors}."));
+        }
+
+        if (request.SongsSource is null && request.EventsSource is null)
+        {
+            throw new WarehouseException("Nothing to copy: give the songs and/or the events S3 prefix.");
+        }
+
+        var songs = request.SongsSource is null ? null : ValidateS3Uri(request.SongsSource, "Songs source", requireObject: false);
+        var events = request.EventsSource is null ? null : ValidateS3Uri(request.EventsSource, "Events source", requireObject: false);
+        string? jsonPaths = null;
+        if (events is not null)
+        {
+            if (string.IsNullOrWhiteSpace(request.JsonPathsSource))
+            {
+                throw new WarehouseException("Redshift needs a JSONPaths file in S3 to map the log events' camelCase keys to staging_events columns: upload log_json_path.json and give its s3:// URI.");
+            }
+
+            if (!S3Location.IsS3Uri(request.JsonPathsSource))
+            {
+                throw new WarehouseException($"JSONPaths {InputDisplay.Quote(request.JsonPathsSource)} is not in S3: Redshift COPY reads the JSONPaths file from S3 itself, so upload it and give its s3:// URI.");
+            }
+
+            jsonPaths = ValidateS3Uri(request.JsonPathsSource, "JSONPaths", requireObject: true);
+        }
+
+        var runId = request.RunId.ToString("D", CultureInfo.InvariantCulture);
+        var commands = new List<RedshiftCopyCommand>(2);
+        if (songs is not null)
+        {
+            commands.Add(new RedshiftCopyCommand("staging_songs", songs,
+                Copy("staging_songs", StagingSongColumns, songs, iamRole, "auto", region, request.MaxErrors, request.SongsGzip),
+                CaptureErrors(runId)));
+        }
+
+        if (events is not null)
+        {
+            commands.Add(new RedshiftCopyCommand("staging_events", events,
+                Copy("staging_events", StagingEventColumns, events, iamRole, jsonPaths!, region, request.MaxErrors, request.EventsGzip),
+                CaptureErrors(runId)));
+        }
+
+        return commands;
+    }
+
+    /// <summary>
+    /// Whether a listed source is gzip-compressed, for <see cref="RedshiftCopyRequest.SongsGzip"/>
+    /// and <see cref="RedshiftCopyRequest.EventsGzip"/>.
+    /// </summary>
+    /// <exception cref="WarehouseException">The source mixes <c>.json</c> and <c>.json.gz</c> files, which one COPY cannot read.</exception>
+    public static bool IsGzip(IReadOnlyCollection<SourceFile> files, string source)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var gzipped = files.Count(f => f.IsGzip);
+        return gzipped == 0 ? false
+            : gzipped == files.Count ? true
+            : throw new WarehouseException($"Source {InputDisplay.Quote(source)} mixes gzip-compressed (.json.gz) and plain (.json) files; Redshift COPY applies GZIP to every file of a prefix, so keep them under separate prefixes.");
+    }
+
+    private static string Copy(string table, IReadOnlyList<string> columns, string from, string iamRole, string format, string region, int maxErrors, bool gzip)
+    {
+        var sql = new StringBuilder()
+            .Append("COPY ").Append(table).Append(" (").AppendJoin(", ", columns).Append(")\n")
+            .Append("FROM ").Append(Literal(from)).Append('\n')
+            .Append("IAM_ROLE ").Append(iamRole == "default" ? "default" : Literal(iamRole)).Append('\n')
+            .Append("FORMAT AS JSON ").Append(Literal(format)).Append('\n');
+        if (gzip)
+        {
+            sql.Append("GZIP\n");
+        }
+
+        return sql
+            .Append("REGION ").Append(Literal(region)).Append('\n')
+            .Append("MAXERROR ").Append(maxErrors.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append("COMPUPDATE OFF\n")
+            .Append("STATUPDATE ON")
+            .ToString();
+    }
+
+    /// <remarks>
+    /// STL_LOAD_ERRORS, not SYS_LOAD_ERROR_DETAIL: <c>pg_last_copy_id()</c> returns an STL query id
+    /// (AWS documents the pair), while SYS views number queries differently; and only STL keeps the
+    /// offending record (<c>raw_line</c>, 1,024 bytes, which is exactly load_errors' cut). For JSON,
+    /// Redshift reports the line where the object ends, which for the one-line log events is the line
+    /// where it starts. STL views exist on provisioned clusters, not on Redshift Serverless.
+    /// </remarks>
+    private static string CaptureErrors(string runId)
+        => "INSERT INTO load_errors (run_id, source, line_number, column_name, reason, raw_line)\n"
+            + "SELECT " + Literal(runId) + ", TRIM(filename), line_number, NULLIF(TRIM(colname), ''), TRIM(err_reason), TRIM(raw_line)\n"
+            + "FROM stl_load_errors\n"
+            + "WHERE query = pg_last_copy_id()";
+
+    /// <summary>A SQL string literal. Validation already refused quotes; doubling them is the second line of defence.</summary>
+    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static string ValidateS3Uri(string value, string setting, bool requireObject)
+    {
+        var location = S3Location.Parse(value, setting);
+
+        // "--" cannot start a comment inside a literal, but it has no business in a Sparkify path and
+        // refusing it keeps every statement free of comment markers, whatever later edits do to it.
+        if (value.Contains("--", StringComparison.Ordinal))
+        {
+            throw new WarehouseException($"{setting} {InputDisplay.Quote(value)} is not accepted for Redshift COPY: it contains '--'.");
+        }
+
+        if (requireObject && (location.Key.Length == 0 || location.Key.EndsWith('/')))
+        {
+            throw new WarehouseException($"{setting} {InputDisplay.Quote(value)} names a bucket or folder, not an S3 object.");
+        }
+
+        return location.Uri;
+    }
+
+    private static string ValidateIamRole(string? value)
+    {
+        if (string.Equals(value, "default", StringComparison.OrdinalIgnoreCase))
+        {
+            return "default";
+        }
+
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new WarehouseException("IAM role is not set: give the ARN of a role the cluster may assume to read S3 (arn:aws:iam::<account>:role/<name>), or 'default'.");
+        }
+
+        if (!IamRolePattern().IsMatch(value) || value.Contains("--", StringComparison.Ordinal))
+        {
+            throw new WarehouseException($"IAM role {InputDisplay.Quote(value)} is not an IAM role ARN of the form arn:aws:iam::<12-digit account>:role/<name>.");
+        }
+
+        return value;
+    }
+
+    private static string ValidateRegion(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value) || !S3ClientFactory.RegionPattern().IsMatch(value))
+        {
+            throw new WarehouseException($"Region {InputDisplay.Quote(value ?? "")} is not an AWS region name such as us-west-2.");
+        }
+
+        return value;
+    }
+
+    [GeneratedRegex(@"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}\z", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex IamRolePattern();
+}
