@@ -183,7 +183,7 @@ internal sealed class PostgresStagingCopy
                     {
                         await reader.FillAsync(cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+                    catch (Exception ex) when (SourcePrefetcher.IsReadFailure(ex))
                     {
                         throw SourcePrefetcher.SourceReadFailed(file, ex);
                     }

@@ -98,7 +98,8 @@ internal sealed class SourcePrefetcher : IAsyncDisposable
             }
             catch (Exception ex) when (ex is OperationCanceledException or WarehouseException)
             {
-                // A file opened ahead that nobody will read: its failure no longer matters.
+                // A file opened ahead that nobody will read: its failure no longer matters (and every
+                // other failure of OpenAsync arrives here as a WarehouseException).
             }
         }
 
@@ -131,7 +132,7 @@ internal sealed class SourcePrefetcher : IAsyncDisposable
             buffer = [];
             return prefetched;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception ex) when (IsReadFailure(ex))
         {
             throw SourceReadFailed(file, ex);
         }
@@ -148,6 +149,13 @@ internal sealed class SourcePrefetcher : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/>, thrown while opening or reading a source, means the source
+    /// cannot be read. That is anything but cancellation and an already user-facing failure: besides
+    /// I/O errors and corrupt gzip, remote sources fail with their SDK's and HTTP's own exception types.
+    /// </summary>
+    internal static bool IsReadFailure(Exception exception) => exception is not (OperationCanceledException or WarehouseException);
 
     /// <summary>The user-facing failure for a file that cannot be read (missing, unreadable, corrupt gzip).</summary>
     internal static WarehouseException SourceReadFailed(SourceFile file, Exception cause)

@@ -31,7 +31,7 @@ internal sealed class RejectLog(Guid runId, int maxErrors)
     /// <param name="lineNumber">1-based line where the record starts.</param>
     /// <param name="columnName">The column that failed, if known.</param>
     /// <param name="reason">Why the record was rejected.</param>
-    /// <param name="raw">The raw record bytes; kept up to 1 KB.</param>
+    /// <param name="raw">The raw record bytes; kept up to 1 KB, without trailing whitespace (a CRLF line's CR).</param>
     public void Add(string source, long lineNumber, string? columnName, string reason, ReadOnlySpan<byte> raw)
     {
         _errors.Add(new LoadError
@@ -41,7 +41,7 @@ internal sealed class RejectLog(Guid runId, int maxErrors)
             LineNumber = lineNumber,
             ColumnName = columnName,
             Reason = Utf8Text.Truncate(reason, ColumnLengths.Text),
-            RawLine = Utf8Text.FromRaw(raw, ColumnLengths.RawLine),
+            RawLine = Utf8Text.FromRaw(raw.TrimEnd(" \t\r\n"u8), ColumnLengths.RawLine),
         });
     }
 }
