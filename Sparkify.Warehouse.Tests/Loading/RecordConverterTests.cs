@@ -317,6 +317,54 @@ public sealed class RecordConverterTests
         Assert.Equal(expected, buffer.WrittenSpan.ToArray());
     }
 
+    [Fact]
+    public async Task Mutated_sample_records_are_loaded_or_rejected_but_never_throw()
+    {
+        // SPEC §4: no input may crash the load. Flip, drop, duplicate and insert bytes in real records
+        // (fixed seed, so a failure reproduces) and run them through both framings and the converter.
+        var random = new Random(20181101);
+        var lines = File.ReadLines(System.IO.Path.Combine(TestUtilities.TestEnvironment.SampleLogs, "2018", "11", "2018-11-01-events.json"))
+            .Select(Encoding.UTF8.GetBytes).ToList();
+        byte[] interesting = [(byte)'{', (byte)'}', (byte)'[', (byte)']', (byte)'"', (byte)'\\', (byte)':', (byte)',', (byte)'\n', 0, 0xC3, 0xFF, (byte)'u', (byte)'1', (byte)'.', (byte)'e', (byte)'-'];
+        var converters = new[] { EventConverter(), SongConverter() };
+        var loaded = 0;
+        var rejected = 0;
+        for (var round = 0; round < 3000; round++)
+        {
+            var bytes = lines[random.Next(lines.Count)].ToList();
+            for (var edits = random.Next(1, 4); edits > 0 && bytes.Count > 0; edits--)
+            {
+                var at = random.Next(bytes.Count);
+                switch (random.Next(4))
+                {
+                    case 0: bytes[at] = interesting[random.Next(interesting.Length)]; break;
+                    case 1: bytes.RemoveAt(at); break;
+                    case 2: bytes.RemoveRange(at, bytes.Count - at); break;
+                    default: bytes.Insert(at, interesting[random.Next(interesting.Length)]); break;
+                }
+            }
+
+            var input = bytes.ToArray();
+            foreach (var converter in converters)
+            {
+                if (converter.TryConvert(input, out var failure))
+                {
+                    loaded++;
+                }
+                else
+                {
+                    rejected++;
+                    Assert.False(string.IsNullOrEmpty(failure.Reason));
+                }
+            }
+
+            var framed = await ReadAllAsync([.. input, (byte)'\n', .. lines[0]], round % 2 == 0 ? RecordFraming.JsonDocuments : RecordFraming.JsonLines, chunk: 1 + (round % 7));
+            Assert.NotEmpty(framed);
+        }
+
+        Assert.True(loaded > 100 && rejected > 1000, $"loaded {loaded}, rejected {rejected}");
+    }
+
     private static JsonPath Path(string text)
     {
         Assert.True(JsonPath.TryParse(text, out var path, out var error), error);

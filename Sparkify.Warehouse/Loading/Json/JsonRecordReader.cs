@@ -64,7 +64,7 @@ internal sealed class JsonRecordReader : IAsyncDisposable, IDisposable
     private const string TooLarge = "record is larger than 4 MB, Redshift's limit for one JSON object";
 
     private readonly RecordFraming _framing;
-    private readonly byte[] _raw = new byte[RawBytes];
+    private byte[]? _raw;
     private Stream? _stream;
     private byte[] _buffer;
     private int _start;
@@ -114,7 +114,10 @@ internal sealed class JsonRecordReader : IAsyncDisposable, IDisposable
     public string RejectReason { get; private set; } = "";
 
     /// <summary>The start of the rejected input, at most <see cref="RawBytes"/> bytes.</summary>
-    public ReadOnlySpan<byte> RejectRaw => _raw.AsSpan(0, _rawLength);
+    public ReadOnlySpan<byte> RejectRaw => Raw.AsSpan(0, _rawLength);
+
+    // Allocated on the first reject only: a load may read hundreds of thousands of one-record files.
+    private byte[] Raw => _raw ??= new byte[RawBytes];
 
     public ReadStatus Read()
     {
@@ -288,7 +291,7 @@ internal sealed class JsonRecordReader : IAsyncDisposable, IDisposable
                 }
 
                 _resyncing = false;
-                _rawLength = TrimEnd(_raw.AsSpan(0, _rawLength));
+                _rawLength = TrimEnd(Raw.AsSpan(0, _rawLength));
                 return ReadStatus.Rejected;
             }
 
@@ -411,7 +414,7 @@ internal sealed class JsonRecordReader : IAsyncDisposable, IDisposable
     private void ConsumeIntoRaw(int count)
     {
         var keep = Math.Min(count, RawBytes - _rawLength);
-        _buffer.AsSpan(_start, keep).CopyTo(_raw.AsSpan(_rawLength));
+        _buffer.AsSpan(_start, keep).CopyTo(Raw.AsSpan(_rawLength));
         _rawLength += keep;
         _start += count;
     }
@@ -419,8 +422,8 @@ internal sealed class JsonRecordReader : IAsyncDisposable, IDisposable
     private void CaptureRaw(ReadOnlySpan<byte> input)
     {
         var length = Math.Min(input.Length, RawBytes);
-        input[..length].CopyTo(_raw);
-        _rawLength = TrimEnd(_raw.AsSpan(0, length));
+        input[..length].CopyTo(Raw);
+        _rawLength = TrimEnd(Raw.AsSpan(0, length));
     }
 
     private static int TrimEnd(ReadOnlySpan<byte> raw)

@@ -42,8 +42,11 @@ internal sealed class PostgresStagingCopy
     /// <summary>Rows are sent to the server in chunks of about this size.</summary>
     internal const int FlushBytes = 256 * 1024;
 
-    /// <summary>Files opened and read ahead of the one being parsed.</summary>
-    internal const int PrefetchWindow = 8;
+    /// <summary>
+    /// Files opened and read ahead of the one being parsed: enough to hide S3 round trips (about 16
+    /// requests in flight) for 64 KB of pooled buffer each.
+    /// </summary>
+    internal const int PrefetchWindow = 16;
 
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
