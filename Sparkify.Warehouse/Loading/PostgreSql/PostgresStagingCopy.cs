@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using Sparkify.Warehouse.Loading.Json;
+using Sparkify.Warehouse.Loading.Sources;
+using Sparkify.Warehouse.Loading.Staging;
+
+namespace Sparkify.Warehouse.Loading.PostgreSql;
+
+/// <summary>How far a staging COPY has got.</summary>
+/// <param name="FilesRead">Files finished.</param>
+/// <param name="FilesTotal">Files to read.</param>
+/// <param name="RecordsStaged">Rows written to the COPY so far.</param>
+/// <param name="BytesRead">Bytes of JSON read so far (decompressed).</param>
+internal readonly record struct StagingProgress(long FilesRead, long FilesTotal, long RecordsStaged, long BytesRead);
+
+/// <summary>What one staging COPY did.</summary>
+/// <param name="Table">The staging table.</param>
+/// <param name="FilesRead">Files read completely.</param>
+/// <param name="RecordsStaged">Rows in the table after the COPY (0 when it stopped early).</param>
+/// <param name="BytesRead">Bytes of JSON read (decompressed).</param>
+/// <param name="RecordsRejected">Records this COPY rejected (also in the <see cref="RejectLog"/>).</param>
+/// <param name="StoppedAtErrorLimit">
+/// The rejects exceeded the load's <c>--max-errors</c>: reading stopped and the COPY was cancelled, so
+/// nothing was staged and the caller's transaction is aborted; the load must fail.
+/// </param>
+internal sealed record StagingCopyResult(string Table, long FilesRead, long RecordsStaged, long BytesRead, long RecordsRejected, bool StoppedAtErrorLimit);
+
+/// <summary>
+/// Streams JSON files into one staging table through <c>COPY ... FROM STDIN (FORMAT BINARY)</c>:
+/// files are read ahead, split into records, converted with Redshift COPY's rules and written as binary
+/// rows; records that do not convert go to the <see cref="RejectLog"/> and the rest load.
+/// </summary>
+/// <remarks>
+/// The COPY runs on the caller's connection, inside whatever transaction is open there. If anything
+/// fails, or the rejects exceed the budget, the COPY is cancelled (<c>CopyFail</c>) rather than
+/// completed, so a failed staging never leaves a partial table behind. Note that disposing Npgsql's raw
+/// copy stream completes the COPY; only an explicit cancel discards it.
+/// </remarks>
+internal sealed class PostgresStagingCopy
+{
+    /// <summary>Rows are sent to the server in chunks of about this size.</summary>
+    internal const int FlushBytes = 256 * 1024;
+
+    /// <summary>
+    /// Files opened and read ahead of the one being parsed: enough to hide S3 round trips (about 16
+    /// requests in flight) for 64 KB of pooled buffer each.
+    /// </summary>
+    internal const int PrefetchWindow = 16;
+
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly RecordMapping _mapping;
+    private readonly RecordFraming _framing;
+    private readonly string _copySql;
+
+    public PostgresStagingCopy(RecordMapping mapping, RecordFraming framing, ISqlGenerationHelper sqlGenerationHelper)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        ArgumentNullException.ThrowIfNull(sqlGenerationHelper);
+        _mapping = mapping;
+        _framing = framing;
+        _copySql = mapping.Table.CopyFromStdinBinarySql(sqlGenerationHelper);
+    }
+
+    /// <summary>The COPY statement this instance runs.</summary>
+    public string CopySql => _copySql;
+
+    /// <summary>Stages <paramref name="files"/>, in order, into the table.</summary>
+    /// <exception cref="WarehouseException">A file cannot be read, or PostgreSQL refuses the COPY.</exception>
+    public async Task<StagingCopyResult> CopyAsync(
+        NpgsqlConnection connection,
+        IReadOnlyList<SourceFile> files,
+        RejectLog rejects,
+        IProgress<StagingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(rejects);
+
+        var tableName = _mapping.Table.Name;
+        var counters = new Counters(rejects.Count);
+        NpgsqlRawCopyStream copy;
+        try
+        {
+            copy = await connection.BeginRawBinaryCopyAsync(_copySql, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw CopyFailed(tableName, ex);
+        }
+
+        var completed = false;
+        try
+        {
+            using var output = new PgBinaryCopyBuffer();
+            output.WriteHeader();
+            var converter = new RecordConverter(_mapping);
+            var clock = Stopwatch.StartNew();
+            var lastReport = TimeSpan.Zero;
+            var stopped = false;
+
+            await using (var prefetcher = new SourcePrefetcher(files, PrefetchWindow, cancellationToken))
+            {
+                while (!stopped && await prefetcher.NextAsync().ConfigureAwait(false) is { } source)
+                {
+                    var (buffer, remainder) = source.Detach();
+                    var reader = new JsonRecordReader(buffer, source.Length, remainder, _framing);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        stopped = !await CopyFileAsync(source.File, reader, converter, output, copy, rejects, counters, cancellationToken).ConfigureAwait(false);
+                        counters.Bytes += reader.BytesRead;
+                    }
+
+                    if (!stopped)
+                    {
+                        counters.Files++;
+                    }
+
+                    if (progress is not null && clock.Elapsed - lastReport >= ProgressInterval)
+                    {
+                        lastReport = clock.Elapsed;
+                        progress.Report(new StagingProgress(counters.Files, files.Count, counters.Rows, counters.Bytes));
+                    }
+                }
+            }
+
+            var rejected = rejects.Count - counters.RejectsBefore;
+            if (stopped)
+            {
+                return new StagingCopyResult(tableName, counters.Files, 0, counters.Bytes, rejected, StoppedAtErrorLimit: true);
+            }
+
+            output.WriteTrailer();
+            await copy.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            output.Clear();
+
+            // Disposing the raw stream sends CopyDone and waits for the server's CommandComplete.
+            completed = true;
+            await copy.DisposeAsync().ConfigureAwait(false);
+            progress?.Report(new StagingProgress(counters.Files, files.Count, counters.Rows, counters.Bytes));
+            return new StagingCopyResult(tableName, counters.Files, counters.Rows, counters.Bytes, rejected, StoppedAtErrorLimit: false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw CopyFailed(tableName, ex);
+        }
+        finally
+        {
+            if (!completed)
+            {
+                await CancelQuietlyAsync(copy).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Copies one file; false when the reject budget ran out.</summary>
+    private static async Task<bool> CopyFileAsync(
+        SourceFile file,
+        JsonRecordReader reader,
+        RecordConverter converter,
+        PgBinaryCopyBuffer output,
+        NpgsqlRawCopyStream copy,
+        RejectLog rejects,
+        Counters counters,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var status = Drain(file.Name, reader, converter, output, rejects, counters);
+            if (output.Length >= FlushBytes)
+            {
+                await copy.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                output.Clear();
+            }
+
+            switch (status)
+            {
+                case DrainStatus.EndOfFile:
+                    return true;
+                case DrainStatus.ErrorLimit:
+                    return false;
+                case DrainStatus.NeedMoreData:
+                    try
+                    {
+                        await reader.FillAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (SourcePrefetcher.IsReadFailure(ex))
+                    {
+                        throw SourcePrefetcher.SourceReadFailed(file, ex);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private enum DrainStatus
+    {
+        NeedMoreData,
+        OutputFull,
+        EndOfFile,
+        ErrorLimit,
+    }
+
+    /// <summary>Converts every record already buffered; synchronous, because records are spans.</summary>
+    private static DrainStatus Drain(string source, JsonRecordReader reader, RecordConverter converter, PgBinaryCopyBuffer output, RejectLog rejects, Counters counters)
+    {
+        var columns = converter.Columns;
+        while (output.Length < FlushBytes)
+        {
+            switch (reader.Read())
+            {
+                case ReadStatus.NeedMoreData:
+                    return DrainStatus.NeedMoreData;
+                case ReadStatus.EndOfFile:
+                    return DrainStatus.EndOfFile;
+                case ReadStatus.Record:
+                    var record = reader.Record;
+                    if (converter.TryConvert(record, out var failure))
+                    {
+                        converter.WriteRow(output);
+                        counters.Rows++;
+                        break;
+                    }
+
+                    rejects.Add(source, reader.Line, failure.Column >= 0 ? columns[failure.Column].Name : null, failure.Reason, record);
+                    if (rejects.LimitExceeded)
+                    {
+                        return DrainStatus.ErrorLimit;
+                    }
+
+                    break;
+                default:
+                    rejects.Add(source, reader.Line, null, reader.RejectReason, reader.RejectRaw);
+                    if (rejects.LimitExceeded)
+                    {
+                        return DrainStatus.ErrorLimit;
+                    }
+
+                    break;
+            }
+        }
+
+        return DrainStatus.OutputFull;
+    }
+
+    private static async Task CancelQuietlyAsync(NpgsqlRawCopyStream copy)
+    {
+        try
+        {
+            await copy.CancelAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The connection is already broken or the COPY already ended; the original failure is what
+            // the caller needs to see.
+        }
+
+        try
+        {
+            await copy.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // As above.
+        }
+    }
+
+    private static WarehouseException CopyFailed(string table, NpgsqlException exception)
+        => new(exception is PostgresException pg
+            ? $"PostgreSQL refused the COPY into {table}: {pg.MessageText}"
+            : $"The COPY into {table} failed: {exception.Message}", exception);
+
+    private sealed class Counters(int rejectsBefore)
+    {
+        public int RejectsBefore { get; } = rejectsBefore;
+
+        public long Files { get; set; }
+
+        public long Rows { get; set; }
+
+        public long Bytes { get; set; }
+    }
+}
