@@ -13,8 +13,6 @@ internal sealed class S3SourceFile(IAmazonS3 client, S3Location location, long? 
 
     public override long? Length => length;
 
-    public override bool IsRemote => true;
-
     public S3Location Location => location;
 
     protected override async Task<Stream> OpenRawAsync(CancellationToken cancellationToken)

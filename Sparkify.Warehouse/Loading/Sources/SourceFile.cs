@@ -11,24 +11,18 @@ internal abstract class SourceFile
     /// <summary>Size in bytes as stored (compressed for <c>.gz</c>), when known.</summary>
     public abstract long? Length { get; }
 
-    /// <summary>
-    /// Whether opening the file costs a network round trip; such files are worth fetching ahead of
-    /// time (see <see cref="SourceReadAhead"/>), local ones are not.
-    /// </summary>
-    public virtual bool IsRemote => false;
-
     /// <summary>Whether the stored bytes are gzip-compressed (the name ends in <c>.gz</c>).</summary>
     public bool IsGzip => Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Opens the file's JSON text, decompressed when the name ends in <c>.gz</c>.</summary>
     public async Task<Stream> OpenReadAsync(CancellationToken cancellationToken)
-        => Decode(await OpenRawAsync(cancellationToken).ConfigureAwait(false));
+    {
+        var stored = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+        return IsGzip ? new GZipStream(stored, CompressionMode.Decompress) : stored;
+    }
 
-    /// <summary>Opens the bytes as stored (still compressed for <c>.gz</c>), for callers that buffer them first.</summary>
+    /// <summary>Opens the bytes as stored (still compressed for <c>.gz</c>).</summary>
     public Task<Stream> OpenStoredAsync(CancellationToken cancellationToken) => OpenRawAsync(cancellationToken);
-
-    /// <summary>Turns this file's stored bytes into its JSON text; takes ownership of <paramref name="stored"/>.</summary>
-    public Stream Decode(Stream stored) => IsGzip ? new GZipStream(stored, CompressionMode.Decompress) : stored;
 
     /// <summary>Opens the stored bytes.</summary>
     protected abstract Task<Stream> OpenRawAsync(CancellationToken cancellationToken);
