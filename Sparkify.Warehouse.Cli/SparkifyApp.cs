@@ -72,7 +72,7 @@ internal static class SparkifyApp
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             // Anything else that escapes is still reported as one line: no stack traces for users.
-            await stderr.WriteLineAsync("error: " + ErrorMessages.Describe(e)).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + Loading.ErrorText.Describe(e)).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }

@@ -12,6 +12,7 @@ internal static class SparkifyCommands
         root.Options.Add(CommonOptions.Verbose());
         root.Subcommands.Add(MigrateCommand.Create(cli));
         root.Subcommands.Add(DbCommand.Create(cli));
+        root.Subcommands.Add(LoadCommand.Create(cli));
         return root;
     }
 }

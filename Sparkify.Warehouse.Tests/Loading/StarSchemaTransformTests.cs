@@ -416,9 +416,13 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
     private static Task WriteAsync<T>(NpgsqlBinaryImporter writer, T? value, NpgsqlDbType type)
         => value is null ? writer.WriteNullAsync() : writer.WriteAsync(value, type);
 
-    private async Task<Star> ReadStarAsync()
+    private Task<Star> ReadStarAsync() => ReadStarAsync(database.ConnectionString);
+
+    /// <summary>The star tables' contents (songplays without their identity), in a canonical order.</summary>
+    internal static async Task<Star> ReadStarAsync(string connectionString)
     {
-        await using var connection = await OpenAsync();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
         return new Star(
             Order(await QueryAsync(connection,
                 "SELECT start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, item_in_session FROM songplays",
@@ -471,7 +475,7 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
 
     private static List<TimeRow> Order(IEnumerable<TimeRow> rows) => [.. rows.OrderBy(t => t.StartTime)];
 
-    private static void AssertStar(Star expected, Star actual)
+    internal static void AssertStar(Star expected, Star actual)
     {
         Assert.Equal(expected.SongPlays.Count, actual.SongPlays.Count);
         Assert.Equal(expected.SongPlays, actual.SongPlays);

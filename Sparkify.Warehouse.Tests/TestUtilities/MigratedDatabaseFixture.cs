@@ -7,11 +7,15 @@ public sealed class MigratedDatabaseFixture : IAsyncLifetime
 {
     public string ConnectionString { get; private set; } = "";
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => ConnectionString = await CreateAsync("wh");
+
+    /// <summary>Creates one more migrated database, for tests that need a fresh warehouse each.</summary>
+    public static async Task<string> CreateAsync(string prefix)
     {
-        ConnectionString = await TestPostgres.CreateDatabaseAsync("wh");
-        await using var context = CreateContext();
+        var connectionString = await TestPostgres.CreateDatabaseAsync(prefix);
+        await using var context = new WarehouseDbContext(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString).Options);
         await context.Database.MigrateAsync();
+        return connectionString;
     }
 
     public Task DisposeAsync() => TestPostgres.DropDatabaseAsync(ConnectionString);

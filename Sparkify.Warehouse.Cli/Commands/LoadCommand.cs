@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sparkify.Warehouse.Cli.Output;
+using Sparkify.Warehouse.Loading;
+using Spectre.Console;
+
+namespace Sparkify.Warehouse.Cli.Commands;
+
+internal static class LoadCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var songs = new Option<string>("--songs") { Description = "Song data: a file, a folder (recursive *.json, *.json.gz) or s3://bucket/prefix.", Required = true };
+        var events = new Option<string>("--events") { Description = "Event logs (JSON Lines): a file, a folder or s3://bucket/prefix.", Required = true };
+        var jsonPaths = new Option<string?>("--jsonpaths") { Description = "JSONPaths file mapping event keys to staging_events columns (local or s3://; default: the standard Sparkify mapping)." };
+        var maxErrors = new Option<int>("--max-errors") { Description = "Rejected records tolerated before the load fails (Redshift MAXERROR).", DefaultValueFactory = _ => 0 };
+        maxErrors.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 100_000)
+            {
+                result.AddError("--max-errors must be between 0 and 100000.");
+            }
+        });
+        var fullRefresh = new Option<bool>("--full-refresh") { Description = "Empty the star tables before loading." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print every statement the load would send, without connecting." };
+        var iamRole = new Option<string?>("--iam-role") { Description = "Redshift: IAM role ARN that COPY uses to read S3 (or Sparkify:IamRole)." };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint URL (path-style addressing), e.g. http://127.0.0.1:4568." };
+        var s3Region = new Option<string?>("--s3-region") { Description = "S3 region (default us-west-2); also Redshift COPY's REGION." };
+        var provider = CommonOptions.Provider();
+        var connection = CommonOptions.Connection();
+
+        var command = new Command("load", "Load song data and event logs: COPY into staging, then derive the star tables, in one transaction.")
+        {
+            songs, events, jsonPaths, maxErrors, fullRefresh, dryRun, provider, connection, iamRole, s3Endpoint, s3Region,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var connections = new WarehouseConnections(cli);
+            var chosen = connections.ResolveProvider(parseResult.GetValue(provider));
+            var options = CliWarehouseOptions.FromConfiguration(cli, chosen, parseResult.GetValue(iamRole), parseResult.GetValue(s3Endpoint), parseResult.GetValue(s3Region));
+            var request = new LoadRequest
+            {
+                SongsSource = parseResult.GetValue(songs)!,
+                EventsSource = parseResult.GetValue(events)!,
+                JsonPathsSource = parseResult.GetValue(jsonPaths),
+                MaxErrors = parseResult.GetValue(maxErrors),
+                FullRefresh = parseResult.GetValue(fullRefresh),
+            };
+            var logger = cli.Services.GetRequiredService<ILoggerFactory>().CreateLogger<WarehouseLoader>();
+
+            if (parseResult.GetValue(dryRun))
+            {
+                foreach (var statement in new WarehouseLoader(options, logger).Plan(request))
+                {
+                    await cli.Out.WriteLineAsync(statement.TrimEnd() + ";").ConfigureAwait(false);
+                    await cli.Out.WriteLineAsync().ConfigureAwait(false);
+                }
+
+                return ExitCodes.Success;
+            }
+
+            options.ConnectionString = await connections.ResolveAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
+            var loader = new WarehouseLoader(options, logger);
+            try
+            {
+                var result = await RunWithProgressAsync(cli, loader, request, logger, cancellationToken).ConfigureAwait(false);
+                WriteSummary(cli, result);
+                return ExitCodes.Success;
+            }
+            catch (WarehouseLoadException failed)
+            {
+                WriteSummary(cli, failed.Result);
+                throw;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<LoadResult> RunWithProgressAsync(CliContext cli, WarehouseLoader loader, LoadRequest request, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (!Terminal.IsInteractive(cli.Out))
+        {
+            // Redirected output gets plain log lines (on stderr), at most one per phase per second.
+            return await loader.LoadAsync(request, new LogLineProgress(logger), cancellationToken).ConfigureAwait(false);
+        }
+
+        LoadResult? result = null;
+        await Terminal.For(cli.Out).Status().StartAsync("starting", async context =>
+        {
+            var progress = new Progress<LoadProgress>(p => context.Status(Markup.Escape(Describe(p))));
+            result = await loader.LoadAsync(request, progress, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return result!;
+    }
+
+    internal static string Describe(LoadProgress p)
+    {
+        var seconds = Math.Max(p.Elapsed.TotalSeconds, 0.001);
+        var files = p.FilesTotal is { } total ? $"{p.FilesRead:N0}/{total:N0} files" : $"{p.FilesRead:N0} files";
+        return string.Create(CultureInfo.InvariantCulture, $"{p.Phase}: {files}, {p.RecordsStaged:N0} records, {p.BytesRead / 1_048_576.0:0.0} MB ({p.BytesRead / 1_048_576.0 / seconds:0.0} MB/s), {p.Elapsed.TotalSeconds:0.0}s");
+    }
+
+    private static void WriteSummary(CliContext cli, LoadResult result)
+    {
+        var table = new Table().Title($"load {result.RunId}: {result.Status}").AddColumn("").AddColumn(new TableColumn("count").RightAligned());
+        void Row(string name, long value) => table.AddRow(name, value.ToString("N0", CultureInfo.InvariantCulture));
+        Row("song files", result.SongFiles);
+        Row("event files", result.EventFiles);
+        Row("songs staged", result.SongsStaged);
+        Row("events staged", result.EventsStaged);
+        Row("records rejected", result.Rejected);
+        Row("songplays inserted", result.SongPlaysInserted);
+        Row("users inserted/updated", result.UsersUpserted);
+        Row("songs inserted", result.SongsInserted);
+        Row("artists inserted/updated", result.ArtistsUpserted);
+        Row("time rows inserted", result.TimeInserted);
+        table.AddRow("elapsed", string.Create(CultureInfo.InvariantCulture, $"{result.Elapsed.TotalSeconds:0.00}s"));
+        var console = Terminal.For(cli.Out);
+        console.Write(table);
+        foreach (var error in result.FirstErrors)
+        {
+            console.WriteLine($"rejected: {error.Source}:{error.LineNumber}{(error.ColumnName is null ? "" : $" [{error.ColumnName}]")}: {error.Reason}");
+        }
+    }
+
+    private sealed class LogLineProgress(ILogger logger) : IProgress<LoadProgress>
+    {
+        private readonly Lock _gate = new();
+        private string? _phase;
+        private TimeSpan _last = TimeSpan.MinValue;
+
+        public void Report(LoadProgress value)
+        {
+            lock (_gate)
+            {
+                var finished = value.FilesTotal is { } total && value.FilesRead == total;
+                if (value.Phase == _phase && !finished && value.Elapsed - _last < TimeSpan.FromSeconds(1))
+                {
+                    return;
+                }
+
+                (_phase, _last) = (value.Phase, value.Elapsed);
+            }
+
+            logger.LogInformation("{Progress}", Describe(value));
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using Npgsql;
+using NpgsqlTypes;
+using Sparkify.Warehouse.Entities;
+
+namespace Sparkify.Warehouse.Loading;
+
+/// <summary>
+/// Writes a run's <c>load_runs</c> row and its <c>load_errors</c>. A successful run's final row is
+/// written inside the load's transaction, so it commits together with the data; a failed run's is
+/// written afterwards on its own connection, so the failure survives the rollback.
+/// </summary>
+internal static class LoadRunLog
+{
+    public const string StartSql =
+        """
+        INSERT INTO load_runs (run_id, started_at, status, sources, events_staged, songs_staged, rows_rejected,
+                               songplays_inserted, users_upserted, songs_inserted, artists_upserted, time_inserted)
+        VALUES (@run_id, @started_at, @status, @sources, 0, 0, 0, 0, 0, 0, 0, 0)
+        """;
+
+    public const string FailAbandonedSql =
+        "UPDATE load_runs SET status = @failed, finished_at = @now, error = @error WHERE status = @running AND run_id <> @run_id";
+
+    public const string FinishSql =
+        """
+        UPDATE load_runs
+        SET finished_at = @finished_at, status = @status, events_staged = @events_staged, songs_staged = @songs_staged,
+            rows_rejected = @rows_rejected, songplays_inserted = @songplays, users_upserted = @users,
+            songs_inserted = @songs, artists_upserted = @artists, time_inserted = @time, error = @error
+        WHERE run_id = @run_id
+        """;
+
+    public const string AbandonedError = "interrupted: the loading process ended before the run finished; nothing of it was committed";
+
+    public const string CopyErrorsSql = "COPY load_errors (run_id, source, line_number, column_name, reason, raw_line) FROM STDIN (FORMAT BINARY)";
+
+    public static async Task StartAsync(NpgsqlConnection connection, Guid runId, DateTime startedAt, string sources, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(StartSql, connection);
+        command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlDbType.Varchar) { Value = runId.ToString() });
+        command.Parameters.Add(new NpgsqlParameter("started_at", NpgsqlDbType.Timestamp) { Value = AsTimestamp(startedAt) });
+        command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Running });
+        command.Parameters.Add(new NpgsqlParameter("sources", NpgsqlDbType.Varchar) { Value = sources });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks runs left <c>running</c> by a process that died as failed; call while holding the load lock.</summary>
+    public static async Task<int> FailAbandonedAsync(NpgsqlConnection connection, Guid currentRunId, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(FailAbandonedSql, connection);
+        command.Parameters.Add(new NpgsqlParameter("failed", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Failed });
+        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Timestamp) { Value = AsTimestamp(now) });
+        command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Varchar) { Value = AbandonedError });
+        command.Parameters.Add(new NpgsqlParameter("running", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Running });
+        command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlDbType.Varchar) { Value = currentRunId.ToString() });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task FinishAsync(NpgsqlConnection connection, LoadResult result, DateTime finishedAt, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(FinishSql, connection);
+        command.Parameters.Add(new NpgsqlParameter("finished_at", NpgsqlDbType.Timestamp) { Value = AsTimestamp(finishedAt) });
+        command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Varchar) { Value = result.Status });
+        command.Parameters.Add(new NpgsqlParameter("events_staged", NpgsqlDbType.Bigint) { Value = result.EventsStaged });
+        command.Parameters.Add(new NpgsqlParameter("songs_staged", NpgsqlDbType.Bigint) { Value = result.SongsStaged });
+        command.Parameters.Add(new NpgsqlParameter("rows_rejected", NpgsqlDbType.Bigint) { Value = result.Rejected });
+        command.Parameters.Add(new NpgsqlParameter("songplays", NpgsqlDbType.Bigint) { Value = result.SongPlaysInserted });
+        command.Parameters.Add(new NpgsqlParameter("users", NpgsqlDbType.Bigint) { Value = result.UsersUpserted });
+        command.Parameters.Add(new NpgsqlParameter("songs", NpgsqlDbType.Bigint) { Value = result.SongsInserted });
+        command.Parameters.Add(new NpgsqlParameter("artists", NpgsqlDbType.Bigint) { Value = result.ArtistsUpserted });
+        command.Parameters.Add(new NpgsqlParameter("time", NpgsqlDbType.Bigint) { Value = result.TimeInserted });
+        command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Varchar) { Value = (object?)Truncate(result.Error) ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlDbType.Varchar) { Value = result.RunId.ToString() });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A statement as a dry run shows it: the bind parameters it sends written in as SQL literals, so the
+    /// text can be read and parsed on its own.
+    /// </summary>
+    public static string Preview(string sql, IReadOnlyDictionary<string, object?> values)
+    {
+        foreach (var (name, value) in values.OrderByDescending(v => v.Key.Length))
+        {
+            var literal = value switch
+            {
+                null => "NULL",
+                string text => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'",
+                DateTime time => "'" + time.ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture) + "'",
+                IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                _ => throw new ArgumentException($"No literal form for {value.GetType().Name}.", nameof(values)),
+            };
+            sql = sql.Replace("@" + name, literal, StringComparison.Ordinal);
+        }
+
+        return "-- sent with bind parameters; the values shown are this plan's\n" + sql;
+    }
+
+    /// <summary>Writes rejected records with PostgreSQL's binary COPY (there can be up to MAXERROR + 1 of them).</summary>
+    public static async Task WriteErrorsAsync(NpgsqlConnection connection, IReadOnlyList<LoadError> errors, CancellationToken cancellationToken)
+    {
+        if (errors.Count == 0)
+        {
+            return;
+        }
+
+        var importer = await connection.BeginBinaryImportAsync(
+            CopyErrorsSql, cancellationToken).ConfigureAwait(false);
+        await using (importer.ConfigureAwait(false))
+        {
+            foreach (var error in errors)
+            {
+                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(error.RunId.ToString(), NpgsqlDbType.Varchar, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(error.Source, NpgsqlDbType.Varchar, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(error.LineNumber, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(importer, error.ColumnName, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(error.Reason, NpgsqlDbType.Varchar, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(importer, error.RawLine, cancellationToken).ConfigureAwait(false);
+            }
+
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter importer, string? value, CancellationToken cancellationToken)
+        => value is null ? importer.WriteNullAsync(cancellationToken) : importer.WriteAsync(value, NpgsqlDbType.Varchar, cancellationToken);
+
+    // Columns are UTC "timestamp without time zone": Npgsql takes such values only with an unspecified kind.
+    private static DateTime AsTimestamp(DateTime utc) => DateTime.SpecifyKind(utc.ToUniversalTime(), DateTimeKind.Unspecified);
+
+    private static string? Truncate(string? text) => text is null ? null : Staging.Utf8Text.Truncate(text, Configuration.ColumnLengths.Message);
+}
