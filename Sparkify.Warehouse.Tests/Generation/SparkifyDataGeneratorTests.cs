@@ -192,7 +192,7 @@ public sealed partial class SparkifyDataGeneratorTests(GeneratedDatasetFixture d
     }
 
     [Fact]
-    public void Sessions_number_their_events_from_zero_in_timestamp_order_and_belong_to_one_user()
+    public void Sessions_number_their_events_from_zero_with_increasing_timestamps_and_belong_to_one_user()
     {
         var sessions = data.AllEvents.GroupBy(e => e.GetProperty("sessionId").GetInt32()).ToList();
         Assert.InRange(sessions.Count, GeneratedDatasetFixture.Events / 40, GeneratedDatasetFixture.Events / 4);
@@ -200,7 +200,7 @@ public sealed partial class SparkifyDataGeneratorTests(GeneratedDatasetFixture d
         {
             var events = session.ToList();
             Assert.Equal(Enumerable.Range(0, events.Count), events.Select(e => e.GetProperty("itemInSession").GetInt32()));
-            Assert.True(events.Zip(events.Skip(1)).All(p => p.First.GetProperty("ts").GetInt64() <= p.Second.GetProperty("ts").GetInt64()), $"session {session.Key}: ts decreases");
+            Assert.True(events.Zip(events.Skip(1)).All(p => p.First.GetProperty("ts").GetInt64() < p.Second.GetProperty("ts").GetInt64()), $"session {session.Key}: ts does not increase");
             Assert.True(events.Select(e => e.GetProperty("userId").GetString()).Where(id => id != "").Distinct().Count() <= 1, $"session {session.Key} has two users");
         });
 
@@ -413,6 +413,28 @@ public sealed partial class SparkifyDataGeneratorTests(GeneratedDatasetFixture d
         {
             TempFolder.Delete(folder);
         }
+    }
+
+    [Theory]
+    [InlineData(10_000)]
+    [InlineData(5)]
+    public void A_session_running_past_the_window_is_squeezed_into_it_keeping_its_order(long roomMs)
+    {
+        var session = new ListeningSession();
+        session.Reset(user: 0, sessionId: 1, ordinal: 0);
+        const long start = 1_000_000;
+        foreach (var offset in new long[] { 0, 0, 240_000, 480_500, 481_000, 900_000 })
+        {
+            session.Add(new SessionEvent { Ts = start + offset, Page = Page.NextSong });
+        }
+
+        var limit = start + roomMs + 1;
+        session.FitBefore(limit);
+
+        var ts = Enumerable.Range(0, session.Count).Select(i => session[i].Ts).ToList();
+        Assert.Equal(start, ts[0]);
+        Assert.All(ts, t => Assert.True(t < limit));
+        Assert.True(ts.Zip(ts.Skip(1)).All(p => p.First < p.Second), string.Join(", ", ts));
     }
 
     [GeneratedRegex(@"^(?<dirs>[A-Z]/[A-Z]/[A-Z])/TR(?<letters>[A-Z]{3})[A-Z0-9]{13}\.json$")]

@@ -98,7 +98,9 @@ internal sealed class ListeningSession
     /// <summary>
     /// Squeezes the session's timeline proportionally so that its last event comes before
     /// <paramref name="limit"/>: only sessions starting in the last hours of the generated window need it,
-    /// and it keeps every event inside the window without dropping any.
+    /// and it keeps every event inside the window without dropping any. Timestamps stay strictly
+    /// increasing (one millisecond apart at least) unless the session starts in the window's very last
+    /// milliseconds.
     /// </summary>
     public void FitBefore(long limit)
     {
@@ -110,9 +112,11 @@ internal sealed class ListeningSession
             return;
         }
 
+        var steps = Count - 1;
+        var spread = room >= steps ? room - steps : room;
         for (var i = 1; i < Count; i++)
         {
-            _events[i].Ts = start + (long)((Int128)(_events[i].Ts - start) * room / span);
+            _events[i].Ts = start + (long)((Int128)(_events[i].Ts - start) * spread / span) + (room >= steps ? i : 0);
         }
     }
 }
