@@ -34,6 +34,7 @@ internal static class GenerateCommand
             DefaultValueFactory = _ => defaults.Days,
             CustomParser = result => ParseInt(result, 1, GenerationOptions.MaxDays, $"between 1 and {GenerationOptions.MaxDays}"),
         };
+
         // No DefaultValueFactory: help would print the default date in the machine's culture.
         var start = new Option<DateOnly?>("--start")
         {
@@ -49,6 +50,7 @@ internal static class GenerateCommand
         {
             Description = "Write into a non-empty folder, replacing its song_data/, log_data/ and log_json_path.json (other files are kept).",
         };
+
         var command = new Command("generate", "Write a synthetic Sparkify dataset (song files, a month of event logs, the JSONPaths file) for demos, tests and benchmarks.")
         {
             output, songs, events, days, start, seed, force,
