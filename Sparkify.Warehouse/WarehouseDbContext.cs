@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Conventions;
 using Sparkify.Warehouse.Entities;
 
 namespace Sparkify.Warehouse;
@@ -42,6 +43,17 @@ public class WarehouseDbContext(DbContextOptions<WarehouseDbContext> options) : 
 
     /// <summary>Rejected records (<c>load_errors</c>).</summary>
     public DbSet<LoadError> LoadErrors => Set<LoadError>();
+
+    /// <inheritdoc />
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+
+        // EF indexes every foreign-key column by convention. Here the relationships are navigations
+        // only (no constraints), no query looks plays up by song or artist id, and each such index
+        // costs the load a write per inserted play; the indexes that pay are declared explicitly.
+        configurationBuilder.Conventions.Remove<ForeignKeyIndexConvention>();
+    }
 
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)

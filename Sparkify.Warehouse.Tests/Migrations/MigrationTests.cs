@@ -83,7 +83,11 @@ public sealed class MigrationTests
         var second = await CliRunner.RunAsync("migrate", "--connection", connectionString);
 
         Assert.True(first.ExitCode == 0, first.ToString());
-        Assert.Contains("Applied 1 migration(s)", first.Out, StringComparison.Ordinal);
+        await using (var context = CreateContext(connectionString))
+        {
+            Assert.Contains($"Applied {context.Database.GetMigrations().Count()} migration(s)", first.Out, StringComparison.Ordinal);
+        }
+
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Contains("up to date", second.Out, StringComparison.Ordinal);
         await AssertSchemaAsync(connectionString);

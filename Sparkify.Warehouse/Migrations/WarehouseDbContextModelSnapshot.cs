@@ -239,8 +239,6 @@ namespace Sparkify.Warehouse.Migrations
 
                     b.HasKey("SongId");
 
-                    b.HasIndex("ArtistId");
-
                     b.ToTable("songs", (string)null);
 
                     b
@@ -311,12 +309,11 @@ namespace Sparkify.Warehouse.Migrations
 
                     b.HasKey("SongPlayId");
 
-                    b.HasIndex("ArtistId");
-
-                    b.HasIndex("SongId");
-
                     b.HasIndex("StartTime")
-                        .HasDatabaseName("ix_songplays_start_time");
+                        .HasDatabaseName("ix_songplays_start_time")
+                        .HasAnnotation("Npgsql:StorageParameter:autosummarize", true);
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("StartTime"), "brin");
 
                     b.HasIndex("UserId", "SessionId", "ItemInSession")
                         .IsUnique()

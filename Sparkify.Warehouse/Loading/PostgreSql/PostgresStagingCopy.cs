@@ -92,10 +92,10 @@ internal sealed class PostgresStagingCopy
         }
 
         var completed = false;
+        var output = new PipelinedCopyWriter(copy, cancellationToken);
         try
         {
-            using var output = new PgBinaryCopyBuffer();
-            output.WriteHeader();
+            output.Current.WriteHeader();
             var converter = new RecordConverter(_mapping);
             var clock = Stopwatch.StartNew();
             var lastReport = TimeSpan.Zero;
@@ -109,7 +109,7 @@ internal sealed class PostgresStagingCopy
                     var reader = new JsonRecordReader(buffer, source.Length, remainder, _framing);
                     await using (reader.ConfigureAwait(false))
                     {
-                        stopped = !await CopyFileAsync(source.File, reader, converter, output, copy, rejects, counters, cancellationToken).ConfigureAwait(false);
+                        stopped = !await CopyFileAsync(source.File, reader, converter, output, rejects, counters, cancellationToken).ConfigureAwait(false);
                         counters.Bytes += reader.BytesRead;
                     }
 
@@ -132,9 +132,8 @@ internal sealed class PostgresStagingCopy
                 return new StagingCopyResult(tableName, counters.Files, 0, counters.Bytes, rejected, StoppedAtErrorLimit: true);
             }
 
-            output.WriteTrailer();
-            await copy.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
-            output.Clear();
+            output.Current.WriteTrailer();
+            await output.CompleteAsync().ConfigureAwait(false);
 
             // Disposing the raw stream sends CopyDone and waits for the server's CommandComplete.
             completed = true;
@@ -148,6 +147,7 @@ internal sealed class PostgresStagingCopy
         }
         finally
         {
+            await output.DisposeAsync().ConfigureAwait(false);
             if (!completed)
             {
                 await CancelQuietlyAsync(copy).ConfigureAwait(false);
@@ -160,19 +160,17 @@ internal sealed class PostgresStagingCopy
         SourceFile file,
         JsonRecordReader reader,
         RecordConverter converter,
-        PgBinaryCopyBuffer output,
-        NpgsqlRawCopyStream copy,
+        PipelinedCopyWriter output,
         RejectLog rejects,
         Counters counters,
         CancellationToken cancellationToken)
     {
         while (true)
         {
-            var status = Drain(file.Name, reader, converter, output, rejects, counters);
-            if (output.Length >= FlushBytes)
+            var status = Drain(file.Name, reader, converter, output.Current, rejects, counters);
+            if (output.Current.Length >= FlushBytes)
             {
-                await copy.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                output.Clear();
+                await output.HandOverAsync().ConfigureAwait(false);
             }
 
             switch (status)
