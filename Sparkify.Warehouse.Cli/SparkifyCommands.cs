@@ -14,6 +14,7 @@ internal static class SparkifyCommands
         root.Subcommands.Add(DbCommand.Create(cli));
         root.Subcommands.Add(LoadCommand.Create(cli));
         root.Subcommands.Add(GenerateCommand.Create(cli));
+        root.Subcommands.Add(BenchCommand.Create(cli));
         return root;
     }
 }

@@ -137,7 +137,7 @@ public sealed class WarehouseLoader
     // JIT compilation costs more than it saves on these one-shot statements, and sorting/hashing a
     // batch in memory avoids temp files: the songplays dedupe sorts the batch's plays with every
     // column, about 450 bytes a play, so a million-event batch sorts in memory with 512 MB.
-    private const string PostgresSessionSql = "SET LOCAL jit = off; SET LOCAL work_mem = '512MB'";
+    internal const string PostgresSessionSql = "SET LOCAL jit = off; SET LOCAL work_mem = '512MB'";
 
     // Redshift has no advisory locks: locking every table the load writes serializes concurrent loads.
     private const string RedshiftLockSql = "LOCK staging_events, staging_songs, songplays, users, songs, artists, \"time\", load_errors";

@@ -19,7 +19,7 @@ internal sealed class PipelinedCopyWriter : IAsyncDisposable
     /// <summary>Filled buffers that may wait for the server at once.</summary>
     internal const int Depth = 3;
 
-    private readonly NpgsqlRawCopyStream _copy;
+    private readonly Stream _copy;
     private readonly Channel<PgBinaryCopyBuffer> _filled = Channel.CreateBounded<PgBinaryCopyBuffer>(
         new BoundedChannelOptions(Depth) { SingleReader = true, SingleWriter = true });
     private readonly Channel<PgBinaryCopyBuffer> _free = Channel.CreateUnbounded<PgBinaryCopyBuffer>(
@@ -28,7 +28,9 @@ internal sealed class PipelinedCopyWriter : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Task _sending;
 
-    public PipelinedCopyWriter(NpgsqlRawCopyStream copy, CancellationToken cancellationToken)
+    /// <param name="copy">Where the stream goes: Npgsql's raw COPY stream, or any stream for a dry run.</param>
+    /// <param name="cancellationToken">Stops the sending.</param>
+    public PipelinedCopyWriter(Stream copy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(copy);
         _copy = copy;

@@ -55,8 +55,14 @@ internal sealed class PostgresStaging
         RejectLog rejects,
         IProgress<StagingProgress>? progress,
         CancellationToken cancellationToken)
-        => new PostgresStagingCopy(RecordMapping.Auto(Songs), RecordFraming.JsonDocuments, _sql)
-            .CopyAsync(connection, files, rejects, progress, cancellationToken);
+        => SongsCopy().CopyAsync(connection, files, rejects, progress, cancellationToken);
+
+    /// <summary>The song files' COPY: concatenated JSON objects, keys mapped to columns by name.</summary>
+    public PostgresStagingCopy SongsCopy() => new(RecordMapping.Auto(Songs), RecordFraming.JsonDocuments, _sql);
+
+    /// <summary>The event logs' COPY: JSON Lines mapped through <paramref name="jsonPaths"/> (null: the contract's default).</summary>
+    public PostgresStagingCopy EventsCopy(IReadOnlyList<JsonPath>? jsonPaths)
+        => new(RecordMapping.JsonPaths(Events, jsonPaths ?? JsonPathsFile.DefaultEventPaths), RecordFraming.JsonLines, _sql);
 
     /// <summary>Stages event logs: JSON Lines, values mapped to columns by position through <paramref name="jsonPaths"/>.</summary>
     /// <param name="connection">An open connection; the COPY joins its current transaction.</param>
@@ -73,6 +79,5 @@ internal sealed class PostgresStaging
         RejectLog rejects,
         IProgress<StagingProgress>? progress,
         CancellationToken cancellationToken)
-        => new PostgresStagingCopy(RecordMapping.JsonPaths(Events, jsonPaths ?? JsonPathsFile.DefaultEventPaths), RecordFraming.JsonLines, _sql)
-            .CopyAsync(connection, files, rejects, progress, cancellationToken);
+        => EventsCopy(jsonPaths).CopyAsync(connection, files, rejects, progress, cancellationToken);
 }

@@ -92,8 +92,61 @@ internal sealed class PostgresStagingCopy
         }
 
         var completed = false;
-        var output = new PipelinedCopyWriter(copy, cancellationToken);
         try
+        {
+            var stopped = await StreamRowsAsync(copy, files, rejects, progress, counters, cancellationToken).ConfigureAwait(false);
+            var rejected = rejects.Count - counters.RejectsBefore;
+            if (stopped)
+            {
+                return new StagingCopyResult(tableName, counters.Files, 0, counters.Bytes, rejected, StoppedAtErrorLimit: true);
+            }
+
+            // Disposing the raw stream sends CopyDone and waits for the server's CommandComplete.
+            completed = true;
+            await copy.DisposeAsync().ConfigureAwait(false);
+            progress?.Report(new StagingProgress(counters.Files, files.Count, counters.Rows, counters.Bytes));
+            return new StagingCopyResult(tableName, counters.Files, counters.Rows, counters.Bytes, rejected, StoppedAtErrorLimit: false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw CopyFailed(tableName, ex);
+        }
+        finally
+        {
+            if (!completed)
+            {
+                await CancelQuietlyAsync(copy).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Converts <paramref name="files"/> exactly as <see cref="CopyAsync"/> does but writes the binary COPY
+    /// stream to <paramref name="destination"/> instead of a server: for measuring the parser alone
+    /// (<see cref="Stream.Null"/>) or keeping pre-parsed rows to replay into COPY later.
+    /// </summary>
+    /// <returns>What was converted; <see cref="StagingCopyResult.RecordsStaged"/> counts rows written.</returns>
+    public async Task<StagingCopyResult> WriteToAsync(Stream destination, IReadOnlyList<SourceFile> files, RejectLog rejects, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(rejects);
+        var counters = new Counters(rejects.Count);
+        var stopped = await StreamRowsAsync(destination, files, rejects, progress: null, counters, cancellationToken).ConfigureAwait(false);
+        return new StagingCopyResult(_mapping.Table.Name, counters.Files, stopped ? 0 : counters.Rows, counters.Bytes, rejects.Count - counters.RejectsBefore, stopped);
+    }
+
+    /// <summary>Writes the whole binary COPY stream of <paramref name="files"/>; true when it stopped at the reject limit (then incomplete).</summary>
+    private async Task<bool> StreamRowsAsync(
+        Stream destination,
+        IReadOnlyList<SourceFile> files,
+        RejectLog rejects,
+        IProgress<StagingProgress>? progress,
+        Counters counters,
+        CancellationToken cancellationToken)
+    {
+        var output = new PipelinedCopyWriter(destination, cancellationToken);
+        await using (output.ConfigureAwait(false))
         {
             output.Current.WriteHeader();
             var converter = new RecordConverter(_mapping);
@@ -126,32 +179,14 @@ internal sealed class PostgresStagingCopy
                 }
             }
 
-            var rejected = rejects.Count - counters.RejectsBefore;
             if (stopped)
             {
-                return new StagingCopyResult(tableName, counters.Files, 0, counters.Bytes, rejected, StoppedAtErrorLimit: true);
+                return true;
             }
 
             output.Current.WriteTrailer();
             await output.CompleteAsync().ConfigureAwait(false);
-
-            // Disposing the raw stream sends CopyDone and waits for the server's CommandComplete.
-            completed = true;
-            await copy.DisposeAsync().ConfigureAwait(false);
-            progress?.Report(new StagingProgress(counters.Files, files.Count, counters.Rows, counters.Bytes));
-            return new StagingCopyResult(tableName, counters.Files, counters.Rows, counters.Bytes, rejected, StoppedAtErrorLimit: false);
-        }
-        catch (NpgsqlException ex)
-        {
-            throw CopyFailed(tableName, ex);
-        }
-        finally
-        {
-            await output.DisposeAsync().ConfigureAwait(false);
-            if (!completed)
-            {
-                await CancelQuietlyAsync(copy).ConfigureAwait(false);
-            }
+            return false;
         }
     }
 

@@ -1,0 +1,93 @@
+using System.Globalization;
+using Sparkify.Warehouse.Generation;
+
+namespace Sparkify.Warehouse.Cli.Benchmarks;
+
+/// <summary>
+/// The benchmark's input, generated once per size and seed and kept under
+/// <c>SPARKIFY_HOME/bench-cache</c>: a month of logs (<see cref="LogData"/>) plus one more day kept
+/// apart (<see cref="NextDay"/>) for the incremental load, and the rows pre-parsed for the floors.
+/// </summary>
+internal sealed class BenchDataset
+{
+    private const string CompleteMarker = "dataset.complete";
+
+    private BenchDataset(string root) => Root = root;
+
+    public string Root { get; }
+
+    public string SongData => Path.Combine(Root, SparkifyDataGenerator.SongDataFolder);
+
+    /// <summary>The month the full load reads.</summary>
+    public string LogData => Path.Combine(Root, SparkifyDataGenerator.LogDataFolder);
+
+    /// <summary>The day after that month, alone, for the incremental load.</summary>
+    public string NextDay => Path.Combine(Root, "next_day");
+
+    public string JsonPaths => Path.Combine(Root, SparkifyDataGenerator.JsonPathsFileName);
+
+    /// <summary>The staged event rows as PostgreSQL binary COPY data, for the ingest floor.</summary>
+    public string EventsBinary => Path.Combine(Root, "staging_events.pgcopy");
+
+    /// <summary>The staged song rows as PostgreSQL binary COPY data.</summary>
+    public string SongsBinary => Path.Combine(Root, "staging_songs.pgcopy");
+
+    /// <summary>The staged event rows as CSV, for the reference pipeline's <c>\copy</c>.</summary>
+    public string EventsCsv => Path.Combine(Root, "staging_events.csv");
+
+    /// <summary>The staged song rows as CSV.</summary>
+    public string SongsCsv => Path.Combine(Root, "staging_songs.csv");
+
+    /// <summary>Bytes of JSON the full load reads (songs and the month of logs).</summary>
+    public long JsonBytes => FolderBytes(SongData) + FolderBytes(LogData);
+
+    public long NextDayBytes => FolderBytes(NextDay);
+
+    public int SongFiles => Directory.EnumerateFiles(SongData, "*.json", SearchOption.AllDirectories).Count();
+
+    /// <summary>The cached dataset for these sizes, generated first when it is not there yet.</summary>
+    public static async Task<BenchDataset> EnsureAsync(string cacheRoot, int events, int songs, long seed, TextWriter log, CancellationToken cancellationToken)
+    {
+        var root = Path.Combine(cacheRoot, string.Create(CultureInfo.InvariantCulture, $"events{events}-songs{songs}-seed{seed}"));
+        var dataset = new BenchDataset(root);
+        if (File.Exists(Path.Combine(root, CompleteMarker)))
+        {
+            return dataset;
+        }
+
+        await log.WriteLineAsync($"Generating the benchmark data into {root} (once per size and seed)...").ConfigureAwait(false);
+        const int Days = 30;
+
+        // One day more than the month, spread evenly, so the month holds about the requested events
+        // and the extra day is the size of an ordinary day.
+        await SparkifyDataGenerator.GenerateAsync(
+            new GenerationOptions
+            {
+                OutputDirectory = root,
+                Songs = songs,
+                Events = (int)Math.Min(int.MaxValue, (long)events * (Days + 1) / Days),
+                Days = Days + 1,
+                Seed = seed,
+                ReplaceExisting = true,
+            },
+            cancellationToken).ConfigureAwait(false);
+        var lastDay = Directory.EnumerateFiles(dataset.LogData, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Last();
+        if (Directory.Exists(dataset.NextDay))
+        {
+            Directory.Delete(dataset.NextDay, recursive: true);
+        }
+
+        Directory.CreateDirectory(dataset.NextDay);
+        File.Move(lastDay, Path.Combine(dataset.NextDay, Path.GetFileName(lastDay)));
+        foreach (var derived in new[] { dataset.EventsBinary, dataset.SongsBinary, dataset.EventsCsv, dataset.SongsCsv })
+        {
+            File.Delete(derived);
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(root, CompleteMarker), DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        return dataset;
+    }
+
+    private static long FolderBytes(string folder)
+        => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sparkify.Warehouse.Cli.Benchmarks;
+
+/// <summary>One measured step: how long, how many rows, how many bytes of input.</summary>
+internal sealed record BenchMeasurement(string Name, double Seconds, long Rows, long? Bytes)
+{
+    public double RowsPerSecond => Rows / Seconds;
+
+    public double? MegabytesPerSecond => Bytes / 1048576.0 / Seconds;
+}
+
+/// <summary>The results of <c>sparkify bench</c>, printed as a table or as JSON for tracking.</summary>
+internal sealed class BenchReport
+{
+    public int Events { get; init; }
+
+    public int Songs { get; init; }
+
+    public long Seed { get; init; }
+
+    public int Runs { get; init; }
+
+    public int Cores { get; } = Environment.ProcessorCount;
+
+    public double? LoadAverageBefore { get; init; }
+
+    public double? LoadAverageAfter { get; set; }
+
+    public List<BenchMeasurement> Measurements { get; } = [];
+
+    /// <summary>Full load over the reference pipeline; the target is at most 0.6.</summary>
+    public double? LoadToReference { get; set; }
+
+    /// <summary>One more day over its proportional share of the full load; the target is at most 2.</summary>
+    public double? IncrementalToProportional { get; set; }
+
+    /// <summary>Song files staged per second from a local folder; the target is at least 5,000.</summary>
+    public double? SongFilesPerSecond { get; set; }
+
+    /// <summary>Peak RSS of a separate <c>sparkify load</c> process; the target is at most 150 MB.</summary>
+    public double? PeakLoadRssMegabytes { get; set; }
+
+    /// <summary>Whether the load and the reference pipeline produced the same star tables (songplay ids aside).</summary>
+    public bool? StarTablesIdentical { get; set; }
+
+    public void Add(string name, double seconds, long rows, long? bytes) => Measurements.Add(new(name, seconds, rows, bytes));
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public async Task WriteTableAsync(TextWriter output)
+    {
+        var culture = CultureInfo.InvariantCulture;
+        var nameWidth = Math.Max(12, Measurements.Count == 0 ? 0 : Measurements.Max(m => m.Name.Length));
+        await output.WriteLineAsync(string.Create(culture, $"sparkify bench: {Events:N0} events, {Songs:N0} songs, seed {Seed}, {Runs} paired run(s); {Cores} cores, load average {LoadAverageBefore:0.00} before, {LoadAverageAfter:0.00} after")).ConfigureAwait(false);
+        await output.WriteLineAsync().ConfigureAwait(false);
+        await output.WriteLineAsync($"{"measurement".PadRight(nameWidth)}  {"seconds",9}  {"rows",11}  {"rows/s",11}  {"MB/s",8}").ConfigureAwait(false);
+        await output.WriteLineAsync(new string('-', nameWidth + 49)).ConfigureAwait(false);
+        foreach (var m in Measurements)
+        {
+            var mbps = m.MegabytesPerSecond is { } v ? v.ToString("0.0", culture) : "";
+            await output.WriteLineAsync(string.Create(culture, $"{m.Name.PadRight(nameWidth)}  {m.Seconds,9:0.00}  {m.Rows,11:N0}  {m.RowsPerSecond,11:N0}  {mbps,8}")).ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync().ConfigureAwait(false);
+        await WriteRatioAsync(output, "load / reference", LoadToReference, "0.00", "target <= 0.60").ConfigureAwait(false);
+        await WriteRatioAsync(output, "incremental day / its proportional share", IncrementalToProportional, "0.00", "target <= 2.00").ConfigureAwait(false);
+        await WriteRatioAsync(output, "song files staged per second", SongFilesPerSecond, "N0", "target >= 5,000").ConfigureAwait(false);
+        await WriteRatioAsync(output, "peak RSS of 'sparkify load' (MB)", PeakLoadRssMegabytes, "0", "target <= 150").ConfigureAwait(false);
+        if (StarTablesIdentical is { } same)
+        {
+            await output.WriteLineAsync($"star tables of load and reference identical: {(same ? "yes" : "NO")}").ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteRatioAsync(TextWriter output, string name, double? value, string format, string target)
+    {
+        if (value is { } v)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{name + ":",-44} {v.ToString(format, CultureInfo.InvariantCulture),8}   ({target})")).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+}

@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using Sparkify.Warehouse.Entities;
+using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Json;
+using Sparkify.Warehouse.Loading.PostgreSql;
+using Sparkify.Warehouse.Loading.Sources;
+using Sparkify.Warehouse.Loading.Staging;
+
+namespace Sparkify.Warehouse.Cli.Benchmarks;
+
+/// <summary>What <c>sparkify bench</c> measures; names as in <c>--only</c>.</summary>
+internal static class BenchMeasurements
+{
+    public const string Parse = "parse";
+    public const string Ingest = "ingest";
+    public const string Transform = "transform";
+    public const string Load = "load";
+    public const string Reference = "reference";
+    public const string Incremental = "incremental";
+    public const string Files = "files";
+    public const string EfCore = "efcore";
+    public const string Memory = "memory";
+
+    public static readonly string[] All = [Parse, Ingest, Transform, Load, Reference, Incremental, Files, EfCore, Memory];
+}
+
+/// <summary>The settings of one benchmark run.</summary>
+internal sealed record BenchSettings(int Events, int Songs, long Seed, int Runs, int EfRows, IReadOnlySet<string> Only, string CacheRoot);
+
+/// <summary>
+/// Runs the measurements of <c>sparkify bench</c> against one PostgreSQL server, each on a fresh
+/// database: the library's full load and the reference pipeline (paired, alternating), the parse and
+/// ingest floors, the transform alone, one more day loaded incrementally, the song files staged alone,
+/// EF Core's SaveChanges on a sample, and the peak memory of a separate <c>sparkify load</c>.
+/// </summary>
+internal sealed class WarehouseBenchmark(BenchSettings settings, string serverConnectionString, TextWriter log)
+{
+    private readonly BenchDatabases _databases = new(serverConnectionString);
+
+    public async Task<BenchReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var report = new BenchReport { Events = settings.Events, Songs = settings.Songs, Seed = settings.Seed, Runs = settings.Runs, LoadAverageBefore = LoadAverage() };
+        var data = await BenchDataset.EnsureAsync(settings.CacheRoot, settings.Events, settings.Songs, settings.Seed, log, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await MeasureAsync(data, report, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _databases.DropAllAsync().ConfigureAwait(false);
+        }
+
+        report.LoadAverageAfter = LoadAverage();
+        return report;
+    }
+
+    private bool Wants(string name) => settings.Only.Count == 0 || settings.Only.Contains(name);
+
+    private async Task MeasureAsync(BenchDataset data, BenchReport report, CancellationToken cancellationToken)
+    {
+        using var resolver = new SourceResolver();
+        var songFiles = await resolver.ListAsync(data.SongData, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var eventFiles = await resolver.ListAsync(data.LogData, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var jsonPaths = JsonPathsFile.Parse(await File.ReadAllBytesAsync(data.JsonPaths, cancellationToken).ConfigureAwait(false), data.JsonPaths);
+        await using var layout = WarehouseConnections.CreateContext("Host=localhost", WarehouseProvider.Postgres);
+        var staging = new PostgresStaging(layout);
+        var jsonBytes = data.JsonBytes;
+
+        // The floors replay pre-parsed rows; they are written once per dataset and kept.
+        if (!File.Exists(data.EventsBinary) || !File.Exists(data.SongsBinary))
+        {
+            await log.WriteLineAsync("Writing the pre-parsed rows (once per dataset)...").ConfigureAwait(false);
+            await ParseAsync(staging, songFiles, eventFiles, jsonPaths, data, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (Wants(BenchMeasurements.Parse))
+        {
+            var (seconds, rows) = await TimeAsync(() => ParseAsync(staging, songFiles, eventFiles, jsonPaths, data: null, cancellationToken)).ConfigureAwait(false);
+            report.Add("parse floor: JSON to COPY rows, no database", seconds, rows, jsonBytes);
+        }
+
+        if (Wants(BenchMeasurements.Ingest) || Wants(BenchMeasurements.Transform) || (Wants(BenchMeasurements.Reference) && !File.Exists(data.EventsCsv)))
+        {
+            await log.WriteLineAsync("Measuring the ingest floor and the transform alone...").ConfigureAwait(false);
+            await IngestAndTransformAsync(data, report, cancellationToken).ConfigureAwait(false);
+        }
+
+        string? loaded = null;
+        string? reference = null;
+        var loadSeconds = new List<double>();
+        var referenceSeconds = new List<double>();
+        long stagedRows = 0;
+        for (var run = 1; run <= settings.Runs; run++)
+        {
+            if (Wants(BenchMeasurements.Load) || Wants(BenchMeasurements.Incremental))
+            {
+                await log.WriteLineAsync($"Run {run}/{settings.Runs}: sparkify load...").ConfigureAwait(false);
+                await DropAsync(loaded, cancellationToken).ConfigureAwait(false);
+                loaded = await _databases.CreateAsync("load", migration: null, cancellationToken).ConfigureAwait(false);
+                var loader = new WarehouseLoader(new WarehouseOptions { ConnectionString = loaded });
+                var request = new LoadRequest { SongsSource = data.SongData, EventsSource = data.LogData, JsonPathsSource = data.JsonPaths };
+                LoadResult? result = null;
+                var (seconds, _) = await TimeAsync(async () => { result = await loader.LoadAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false); return 0L; }).ConfigureAwait(false);
+                loadSeconds.Add(seconds);
+                stagedRows = result!.EventsStaged + result.SongsStaged;
+            }
+
+            if (Wants(BenchMeasurements.Reference))
+            {
+                await log.WriteLineAsync($"Run {run}/{settings.Runs}: reference pipeline...").ConfigureAwait(false);
+                await DropAsync(reference, cancellationToken).ConfigureAwait(false);
+                reference = await _databases.CreateAsync("reference", ReferencePipeline.SchemaMigration, cancellationToken).ConfigureAwait(false);
+                await using var connection = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+                var (seconds, _) = await TimeAsync(async () => { await ReferencePipeline.RunAsync(connection, data, cancellationToken).ConfigureAwait(false); return 0L; }).ConfigureAwait(false);
+                referenceSeconds.Add(seconds);
+            }
+        }
+
+        if (loadSeconds.Count > 0)
+        {
+            report.Add("sparkify load: JSON files to star tables", Median(loadSeconds), stagedRows, jsonBytes);
+        }
+
+        if (referenceSeconds.Count > 0)
+        {
+            report.Add("reference: CSV \\copy + plain INSERT ... ON CONFLICT", Median(referenceSeconds), stagedRows, new FileInfo(data.EventsCsv).Length + new FileInfo(data.SongsCsv).Length);
+            if (loadSeconds.Count > 0)
+            {
+                report.LoadToReference = Median(loadSeconds) / Median(referenceSeconds);
+            }
+        }
+
+        if (loaded is not null && reference is not null)
+        {
+            report.StarTablesIdentical = await StarChecksum.SameAsync(loaded, reference, cancellationToken).ConfigureAwait(false);
+        }
+
+        await DropAsync(reference, cancellationToken).ConfigureAwait(false);
+
+        if (Wants(BenchMeasurements.Incremental) && loaded is not null)
+        {
+            await log.WriteLineAsync("One more day into the loaded warehouse...").ConfigureAwait(false);
+            var loader = new WarehouseLoader(new WarehouseOptions { ConnectionString = loaded });
+            var request = new LoadRequest { SongsSource = data.SongData, EventsSource = data.NextDay, JsonPathsSource = data.JsonPaths };
+            LoadResult? result = null;
+            var (seconds, _) = await TimeAsync(async () => { result = await loader.LoadAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false); return 0L; }).ConfigureAwait(false);
+            var monthEvents = stagedRows - result!.SongsStaged;
+            report.Add("incremental: one more day (songs + 1 log file)", seconds, result.EventsStaged + result.SongsStaged, data.NextDayBytes + songFiles.Sum(f => f.Length ?? 0));
+            var proportional = Median(loadSeconds) * result.EventsStaged / monthEvents;
+            report.IncrementalToProportional = seconds / proportional;
+        }
+
+        await DropAsync(loaded, cancellationToken).ConfigureAwait(false);
+
+        if (Wants(BenchMeasurements.Files))
+        {
+            await log.WriteLineAsync("Staging the song files alone...").ConfigureAwait(false);
+            var database = await _databases.CreateAsync("files", migration: null, cancellationToken).ConfigureAwait(false);
+            await using (var connection = await OpenAsync(database, cancellationToken).ConfigureAwait(false))
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                var (seconds, files) = await TimeAsync(async () =>
+                {
+                    var result = await staging.CopySongsAsync(connection, songFiles, new RejectLog(Guid.NewGuid(), 0), null, cancellationToken).ConfigureAwait(false);
+                    return result.FilesRead;
+                }).ConfigureAwait(false);
+                report.Add("song files staged alone (one song per file)", seconds, files, songFiles.Sum(f => f.Length ?? 0));
+                report.SongFilesPerSecond = files / seconds;
+            }
+
+            await DropAsync(database, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (Wants(BenchMeasurements.EfCore))
+        {
+            await log.WriteLineAsync("EF Core AddRange + SaveChanges on a sample...").ConfigureAwait(false);
+            var database = await _databases.CreateAsync("efcore", migration: null, cancellationToken).ConfigureAwait(false);
+            await using (var context = WarehouseConnections.CreateContext(database, WarehouseProvider.Postgres))
+            {
+                var plays = SamplePlays(settings.EfRows);
+                var (seconds, rows) = await TimeAsync(async () =>
+                {
+                    context.SongPlays.AddRange(plays);
+                    return await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+                report.Add("EF Core AddRange + SaveChanges (songplays)", seconds, rows, bytes: null);
+            }
+
+            await DropAsync(database, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (Wants(BenchMeasurements.Memory))
+        {
+            await log.WriteLineAsync("Peak memory of a separate 'sparkify load'...").ConfigureAwait(false);
+            var database = await _databases.CreateAsync("memory", migration: null, cancellationToken).ConfigureAwait(false);
+            var (peak, exitCode, error) = await PeakMemory.RunAsync(
+                ["load", "--connection", database, "--songs", data.SongData, "--events", data.LogData, "--jsonpaths", data.JsonPaths],
+                cancellationToken).ConfigureAwait(false);
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException($"The measured 'sparkify load' failed (exit {exitCode}): {error}");
+            }
+
+            report.PeakLoadRssMegabytes = peak / 1048576.0;
+            await DropAsync(database, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Parses every file as the load does; writes the rows to the cache when <paramref name="data"/> is given, else nowhere.</summary>
+    private static async Task<long> ParseAsync(PostgresStaging staging, List<SourceFile> songFiles, List<SourceFile> eventFiles, IReadOnlyList<JsonPath> jsonPaths, BenchDataset? data, CancellationToken cancellationToken)
+    {
+        var songs = await ParseToAsync(staging.SongsCopy(), songFiles, data?.SongsBinary, cancellationToken).ConfigureAwait(false);
+        var events = await ParseToAsync(staging.EventsCopy(jsonPaths), eventFiles, data?.EventsBinary, cancellationToken).ConfigureAwait(false);
+        return songs + events;
+    }
+
+    private static async Task<long> ParseToAsync(PostgresStagingCopy copy, List<SourceFile> files, string? path, CancellationToken cancellationToken)
+    {
+        if (path is null)
+        {
+            return (await copy.WriteToAsync(Stream.Null, files, new RejectLog(Guid.NewGuid(), 0), cancellationToken).ConfigureAwait(false)).RecordsStaged;
+        }
+
+        var partial = path + ".partial";
+        long rows;
+        await using (var file = File.Create(partial))
+        {
+            rows = (await copy.WriteToAsync(file, files, new RejectLog(Guid.NewGuid(), 0), cancellationToken).ConfigureAwait(false)).RecordsStaged;
+        }
+
+        File.Move(partial, path, overwrite: true);
+        return rows;
+    }
+
+    /// <summary>The ingest floor (binary COPY of pre-parsed rows) and then, on the same fresh database, the transform alone.</summary>
+    private async Task IngestAndTransformAsync(BenchDataset data, BenchReport report, CancellationToken cancellationToken)
+    {
+        var database = await _databases.CreateAsync("ingest", migration: null, cancellationToken).ConfigureAwait(false);
+        await using (var connection = await OpenAsync(database, cancellationToken).ConfigureAwait(false))
+        {
+            var binaryBytes = new FileInfo(data.EventsBinary).Length + new FileInfo(data.SongsBinary).Length;
+            var (ingestSeconds, _) = await TimeAsync(async () =>
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await ReferencePipeline.ExecuteAsync(connection, "TRUNCATE staging_events, staging_songs", cancellationToken).ConfigureAwait(false);
+                await ReplayAsync(connection, "staging_songs", data.SongsBinary, cancellationToken).ConfigureAwait(false);
+                await ReplayAsync(connection, "staging_events", data.EventsBinary, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return 0L;
+            }).ConfigureAwait(false);
+            var staged = await ScalarAsync(connection, "SELECT (SELECT COUNT(*) FROM staging_events) + (SELECT COUNT(*) FROM staging_songs)", cancellationToken).ConfigureAwait(false);
+            report.Add("ingest floor: binary COPY of pre-parsed rows", ingestSeconds, staged, binaryBytes);
+
+            // The reference pipeline's input: the very same staged rows, as CSV.
+            if (!File.Exists(data.EventsCsv) || !File.Exists(data.SongsCsv))
+            {
+                await ReferencePipeline.ExportCsvAsync(connection, "staging_songs", data.SongsCsv, cancellationToken).ConfigureAwait(false);
+                await ReferencePipeline.ExportCsvAsync(connection, "staging_events", data.EventsCsv, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (Wants(BenchMeasurements.Transform))
+            {
+                var (seconds, _) = await TimeAsync(async () =>
+                {
+                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    await ReferencePipeline.ExecuteAsync(connection, WarehouseLoader.PostgresSessionSql, cancellationToken).ConfigureAwait(false);
+                    await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, fullRefresh: false, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return 0L;
+                }).ConfigureAwait(false);
+                report.Add("transform alone: staging to star tables", seconds, staged, bytes: null);
+            }
+        }
+
+        await DropAsync(database, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task ReplayAsync(NpgsqlConnection connection, string table, string path, CancellationToken cancellationToken)
+    {
+        var copy = await connection.BeginRawBinaryCopyAsync($"COPY {table} FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        await using (copy.ConfigureAwait(false))
+        {
+            await using var file = File.OpenRead(path);
+            await file.CopyToAsync(copy, PostgresStagingCopy.FlushBytes, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Plays shaped like real ones (the real sample's typical location and user agent lengths).</summary>
+    private static List<SongPlay> SamplePlays(int count)
+    {
+        var start = new DateTime(2018, 11, 1, 0, 0, 0, DateTimeKind.Unspecified);
+        return [.. Enumerable.Range(0, count).Select(i => new SongPlay
+        {
+            StartTime = start.AddMilliseconds(i * 1_337L),
+            UserId = i % 97,
+            Level = i % 3 == 0 ? "paid" : "free",
+            SongId = string.Create(CultureInfo.InvariantCulture, $"SO{i % 5000:D16}"),
+            ArtistId = string.Create(CultureInfo.InvariantCulture, $"AR{i % 900:D16}"),
+            SessionId = i / 40,
+            ItemInSession = i % 40,
+            Location = "San Francisco-Oakland-Hayward, CA",
+            UserAgent = "\"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/36.0.1985.143 Safari/537.36\"",
+        })];
+    }
+
+    private async Task DropAsync(string? database, CancellationToken cancellationToken)
+    {
+        if (database is not null)
+        {
+            await _databases.DropAsync(database, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<(double Seconds, long Count)> TimeAsync(Func<Task<long>> action)
+    {
+        // Each measurement starts from a collected heap, so garbage from the one before is not billed to it.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var clock = Stopwatch.StartNew();
+        var count = await action().ConfigureAwait(false);
+        return (clock.Elapsed.TotalSeconds, count);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>The 1-minute load average (Linux), so a reader can tell a quiet machine from a busy one.</summary>
+    private static double? LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg")
+                ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture)
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}
