@@ -82,15 +82,24 @@ internal static class StarSchemaTransform
     public static IReadOnlyList<TransformStep> Steps(WarehouseProvider provider, bool fullRefresh)
     {
         var c = TextOrder(provider);
-        var steps = new List<TransformStep>
+        var steps = new List<TransformStep>();
+        if (provider == WarehouseProvider.Postgres)
         {
+            // The plans below only need row counts and rough distinct counts: a tenth of the default
+            // sample (3,000 rows instead of 30,000) gives those and makes ANALYZE of a million staged
+            // events several times cheaper. Transaction-local, and it only affects ANALYZE.
+            steps.Add(new("staging_events", "SET LOCAL default_statistics_target = 10", false));
+        }
+
+        steps.AddRange(
+        [
             // Staging was just emptied and refilled; without fresh statistics the planner may pick
             // nested loops over a million events. One table per statement, as Redshift requires.
             // PostgreSQL runs ANALYZE inside a transaction (and sees the transaction's own rows);
             // Redshift documents no such restriction for ANALYZE (it does for VACUUM).
             new("staging_events", "ANALYZE staging_events", false),
             new("staging_songs", "ANALYZE staging_songs", false),
-        };
+        ]);
 
         if (fullRefresh)
         {
