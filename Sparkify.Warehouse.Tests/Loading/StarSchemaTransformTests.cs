@@ -318,7 +318,7 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         Assert.Equal(fullRefresh ? 5 : 0, redshift.Count(s => s.Sql.StartsWith("DELETE FROM", StringComparison.Ordinal)));
 
         // PostgreSQL inserts plays and their time rows in one statement whose plays insert is
-        // Redshift's plus ordering and RETURNING, so the derivation itself is the same on both.
+        // Redshift's plus RETURNING, so the derivation itself is the same on both.
         var redshiftPlays = redshift.Single(s => s.Table == "songplays" && s.Sql.StartsWith("INSERT", StringComparison.Ordinal)).Sql;
         var postgresPlays = postgres.Single(s => s.ReturnsCounts).Sql.Replace(" COLLATE \"C\"", "", StringComparison.Ordinal);
         Assert.Contains(Squeeze(redshiftPlays), Squeeze(postgresPlays), StringComparison.Ordinal);

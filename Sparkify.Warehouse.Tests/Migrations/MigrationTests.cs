@@ -60,7 +60,7 @@ public sealed class MigrationTests
         ],
     };
 
-    private static readonly string[] AuditTables = ["load_runs", "load_errors"];
+    private static readonly string[] AuditTables = ["load_runs", "load_errors", "staging_manifests"];
 
     [Fact]
     public async Task Migrate_creates_every_table_and_column_with_the_intended_types()

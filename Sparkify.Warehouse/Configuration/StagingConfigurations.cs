@@ -61,3 +61,21 @@ internal sealed class StagingSongConfiguration : IEntityTypeConfiguration<Stagin
         builder.HasDistKey(e => e.Title);
     }
 }
+
+// A logged table on purpose: after a crash PostgreSQL empties unlogged tables, and the row count kept
+// here then tells the next load that staging_songs no longer holds what the manifest describes.
+internal sealed class StagingManifestConfiguration : IEntityTypeConfiguration<StagingManifest>
+{
+    public const string TableName = "staging_manifests";
+
+    public void Configure(EntityTypeBuilder<StagingManifest> builder)
+    {
+        builder.ToTable(TableName);
+        builder.HasKey(e => e.TableName);
+        var order = 0;
+        builder.Property(e => e.TableName).HasColumnName("table_name").HasMaxLength(64).HasColumnOrder(order++);
+        builder.Property(e => e.Fingerprint).HasColumnName("fingerprint").HasMaxLength(64).HasColumnOrder(order++);
+        builder.Property(e => e.Files).HasColumnName("file_count").HasColumnOrder(order++);
+        builder.Property(e => e.Rows).HasColumnName("row_count").HasColumnOrder(order);
+    }
+}

@@ -9,9 +9,6 @@ namespace Sparkify.Warehouse.Configuration;
 // unmatched play legitimately has no song, so no FK constraint is created (see WarehouseDbContext).
 internal sealed class SongPlayConfiguration : IEntityTypeConfiguration<SongPlay>
 {
-    /// <summary>The BRIN index on <c>songplays.start_time</c>, which each load summarizes.</summary>
-    internal const string StartTimeIndexName = "ix_songplays_start_time";
-
     public void Configure(EntityTypeBuilder<SongPlay> builder)
     {
         builder.ToTable("songplays");
@@ -31,11 +28,10 @@ internal sealed class SongPlayConfiguration : IEntityTypeConfiguration<SongPlay>
         // The natural key of a play. On PostgreSQL the unique index also serves the loader's
         // "insert only plays not yet present"; Redshift has no indexes and gets the sort key instead.
         builder.HasIndex(e => new { e.UserId, e.SessionId, e.ItemInSession }).IsUnique().HasDatabaseName("ux_songplays_play");
-        // Plays arrive in time order (log files are per day, each sorted by ts), so a BRIN index —
-        // a few kilobytes of per-block-range min/max — narrows --from/--to scans as well as a B-tree
-        // would, at no cost per inserted row: the load summarizes the new block ranges once at the
-        // end (StarSchemaTransform) instead of maintaining a B-tree entry per play.
-        builder.HasIndex(e => e.StartTime).HasDatabaseName(StartTimeIndexName).HasMethod("brin").HasStorageParameter("autosummarize", true);
+        // No index on start_time: the load inserts plays in natural-key order (the order its
+        // dedupe sorts them in), which keeps the key index above cheap to fill but would make a
+        // start_time index cost a random insert per play; the analyst queries aggregate whole
+        // months, which a sequential scan serves, and Redshift has the sort key below.
 
         builder.HasOne(e => e.User).WithMany(u => u.SongPlays).HasForeignKey(e => e.UserId);
         builder.HasOne(e => e.Song).WithMany(s => s.SongPlays).HasForeignKey(e => e.SongId);

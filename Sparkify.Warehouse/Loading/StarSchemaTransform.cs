@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Sparkify.Warehouse.Configuration;
 
 namespace Sparkify.Warehouse.Loading;
 
@@ -244,12 +243,12 @@ internal static class StarSchemaTransform
         if (provider == WarehouseProvider.Postgres)
         {
             // One statement: the insert hands its start times straight to the time insert (RETURNING),
-            // instead of the time step reading the new plays back out of songplays. Plays go in
-            // ts order, so the start_time BRIN index's block ranges stay narrow and the time rows
-            // arrive sorted (appended at the right edge of its primary key).
+            // instead of the time step reading the new plays back out of songplays. Plays go in in
+            // the order the dedupe sorted them, their natural key's, so the key index is filled
+            // mostly at its right edge; time rows go in sorted, at the right edge of their key.
             steps.Add(new("songplays", $"""
                 WITH inserted_plays AS (
-                {NewSongPlaysInsert(c, "ORDER BY p.ts", "RETURNING start_time")}
+                {NewSongPlaysInsert(c, "RETURNING start_time")}
                 ),
                 inserted_times AS (
                 {NewTimeInsert("SELECT DISTINCT i.start_time FROM inserted_plays AS i", "ORDER BY d.start_time", "RETURNING 1")}
@@ -260,22 +259,13 @@ internal static class StarSchemaTransform
                 """, false)
             {
                 ReturnsCounts = true,
-                Parts = [NewSongPlaysInsert(c, "", ""), NewTimeInsert("SELECT DISTINCT i.start_time FROM songplays AS i", "", "")],
+                Parts = [NewSongPlaysInsert(c, ""), NewTimeInsert("SELECT DISTINCT i.start_time FROM songplays AS i", "", "")],
             });
 
-            // The BRIN index learns the new block ranges once per load rather than on every insert.
-            // Summarizing needs ownership of the index; a loader that is not its owner leaves it to
-            // the index's autosummarize (autovacuum), which only makes date-range scans slower until then.
-            steps.Add(new("songplays", $"""
-                SELECT brin_summarize_new_values(c.oid)
-                FROM pg_class AS c
-                WHERE c.oid = to_regclass('{SongPlayConfiguration.StartTimeIndexName}')
-                    AND pg_has_role(c.relowner, 'USAGE')
-                """, false));
             return steps;
         }
 
-        steps.Add(new("songplays", NewSongPlaysInsert(c, orderBy: "", returning: ""), true));
+        steps.Add(new("songplays", NewSongPlaysInsert(c, returning: ""), true));
 
         // Redshift has no RETURNING: the new plays are found again in songplays, reading only the
         // batch's time range (the sort key's zone maps skip the rest). Taking the start times from
@@ -294,8 +284,8 @@ internal static class StarSchemaTransform
         return steps;
     }
 
-    /// <summary>The insert of the batch's new plays (see <see cref="Steps"/>), with optional PostgreSQL clauses.</summary>
-    private static string NewSongPlaysInsert(string c, string orderBy, string returning) => $"""
+    /// <summary>The insert of the batch's new plays (see <see cref="Steps"/>), with an optional PostgreSQL <c>RETURNING</c>.</summary>
+    private static string NewSongPlaysInsert(string c, string returning) => $"""
         INSERT INTO songplays (
             start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, item_in_session
         )
@@ -360,7 +350,6 @@ internal static class StarSchemaTransform
                     AND x.session_id = p.session_id
                     AND x.item_in_session = p.item_in_session
             )
-        {orderBy}
         {returning}
         """.TrimEnd();
 

@@ -170,7 +170,7 @@ public sealed class WarehouseLoader
             await AcquirePostgresLockAsync(connection, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, PostgresSessionSql, cancellationToken).ConfigureAwait(false);
             await LoadRunLog.FailAbandonedAsync(connection, runId, DateTime.UtcNow, cancellationToken).ConfigureAwait(false);
-            await staging.TruncateAsync(connection, cancellationToken).ConfigureAwait(false);
+            await staging.TruncateEventsAsync(connection, cancellationToken).ConfigureAwait(false);
 
             var songs = await staging.CopySongsAsync(connection, songFiles, rejects, StagingProgress("staging songs", progress, clock), cancellationToken).ConfigureAwait(false);
             counts.Add(songs, isSongs: true);

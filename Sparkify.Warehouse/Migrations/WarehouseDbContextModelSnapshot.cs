@@ -309,12 +309,6 @@ namespace Sparkify.Warehouse.Migrations
 
                     b.HasKey("SongPlayId");
 
-                    b.HasIndex("StartTime")
-                        .HasDatabaseName("ix_songplays_start_time")
-                        .HasAnnotation("Npgsql:StorageParameter:autosummarize", true);
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("StartTime"), "brin");
-
                     b.HasIndex("UserId", "SessionId", "ItemInSession")
                         .IsUnique()
                         .HasDatabaseName("ux_songplays_play");
@@ -438,6 +432,36 @@ namespace Sparkify.Warehouse.Migrations
                         .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Key);
 
                     NpgsqlEntityTypeBuilderExtensions.IsUnlogged(b, true);
+                });
+
+            modelBuilder.Entity("Sparkify.Warehouse.Entities.StagingManifest", b =>
+                {
+                    b.Property<string>("TableName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("table_name")
+                        .HasColumnOrder(0);
+
+                    b.Property<long>("Files")
+                        .HasColumnType("bigint")
+                        .HasColumnName("file_count")
+                        .HasColumnOrder(2);
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("fingerprint")
+                        .HasColumnOrder(1);
+
+                    b.Property<long>("Rows")
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_count")
+                        .HasColumnOrder(3);
+
+                    b.HasKey("TableName");
+
+                    b.ToTable("staging_manifests", (string)null);
                 });
 
             modelBuilder.Entity("Sparkify.Warehouse.Entities.StagingSong", b =>

@@ -1,7 +1,11 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using Sparkify.Warehouse.Configuration;
 using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Loading.Staging;
@@ -37,25 +41,76 @@ internal sealed class PostgresStaging
 
     public StagingTable Songs { get; }
 
-    /// <summary>Empties both staging tables (SPEC §3: staging holds exactly the current load); transactional on PostgreSQL.</summary>
-    public async Task TruncateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Empties both staging tables and forgets what they held; transactional on PostgreSQL.</summary>
+    public Task TruncateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var command = new NpgsqlCommand($"TRUNCATE TABLE {_sql.DelimitIdentifier(Events.Name)}, {_sql.DelimitIdentifier(Songs.Name)}", connection);
-        await using (command.ConfigureAwait(false))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        return ExecuteAsync(
+            connection,
+            $"TRUNCATE TABLE {_sql.DelimitIdentifier(Events.Name)}, {_sql.DelimitIdentifier(Songs.Name)}; DELETE FROM {StagingManifestConfiguration.TableName}",
+            cancellationToken);
     }
 
-    /// <summary>Stages song files: concatenated JSON objects, keys mapped to columns by name.</summary>
-    public Task<StagingCopyResult> CopySongsAsync(
+    /// <summary>
+    /// Starts a load's staging (SPEC §3: staging holds exactly the current load): empties
+    /// <c>staging_events</c>; <c>staging_songs</c> is emptied by <see cref="CopySongsAsync"/>, which may
+    /// find it already holds exactly the songs of this load.
+    /// </summary>
+    public Task TruncateEventsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return ExecuteAsync(connection, $"TRUNCATE TABLE {_sql.DelimitIdentifier(Events.Name)}", cancellationToken);
+    }
+
+    /// <summary>
+    /// Stages song files (concatenated JSON objects, keys mapped to columns by name) — unless
+    /// <c>staging_songs</c> already holds exactly what they would stage, as it does when the last
+    /// successful load read the same files.
+    /// </summary>
+    /// <remarks>
+    /// Song data is the same catalog load after load, and thousands of small files: re-reading it would
+    /// make a one-day load cost as much as the catalog, not the day. The staged songs are kept when the
+    /// fingerprint in <c>staging_manifests</c> (loader version, columns, and every file's name, size and
+    /// version: last write time or ETag) matches this load's files and the table still has the row
+    /// count recorded with it (PostgreSQL empties unlogged tables after a crash). The manifest is
+    /// written in the load's transaction, so a failed load leaves the previous one in place, and only
+    /// after a COPY without rejects, so a kept table never hides rejects of its own.
+    /// </remarks>
+    public async Task<StagingCopyResult> CopySongsAsync(
         NpgsqlConnection connection,
         IReadOnlyList<SourceFile> files,
         RejectLog rejects,
         IProgress<StagingProgress>? progress,
         CancellationToken cancellationToken)
-        => SongsCopy().CopyAsync(connection, files, rejects, progress, cancellationToken);
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(files);
+        var copy = SongsCopy();
+        var fingerprint = Fingerprint(copy.CopySql, files);
+        var table = _sql.DelimitIdentifier(Songs.Name);
+        if (fingerprint is not null && await StagedRowsIfUnchangedAsync(connection, Songs.Name, table, fingerprint, cancellationToken).ConfigureAwait(false) is { } kept)
+        {
+            progress?.Report(new StagingProgress(files.Count, files.Count, kept, 0));
+            return new StagingCopyResult(Songs.Name, files.Count, kept, BytesRead: 0, RecordsRejected: 0, StoppedAtErrorLimit: false);
+        }
+
+        await ExecuteAsync(connection, $"TRUNCATE TABLE {table}; DELETE FROM {StagingManifestConfiguration.TableName} WHERE table_name = '{Songs.Name}'", cancellationToken).ConfigureAwait(false);
+        var result = await copy.CopyAsync(connection, files, rejects, progress, cancellationToken).ConfigureAwait(false);
+        if (fingerprint is not null && result is { StoppedAtErrorLimit: false, RecordsRejected: 0 })
+        {
+            var command = new NpgsqlCommand($"INSERT INTO {StagingManifestConfiguration.TableName} (table_name, fingerprint, file_count, row_count) VALUES (@table, @fingerprint, @files, @rows)", connection);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.AddWithValue("table", Songs.Name);
+                command.Parameters.AddWithValue("fingerprint", fingerprint);
+                command.Parameters.AddWithValue("files", (long)files.Count);
+                command.Parameters.AddWithValue("rows", result.RecordsStaged);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>The song files' COPY: concatenated JSON objects, keys mapped to columns by name.</summary>
     public PostgresStagingCopy SongsCopy() => new(RecordMapping.Auto(Songs), RecordFraming.JsonDocuments, _sql);
@@ -80,4 +135,65 @@ internal sealed class PostgresStaging
         IProgress<StagingProgress>? progress,
         CancellationToken cancellationToken)
         => EventsCopy(jsonPaths).CopyAsync(connection, files, rejects, progress, cancellationToken);
+
+    /// <summary>The rows of the staged table when its manifest matches <paramref name="fingerprint"/> and its row count; otherwise null.</summary>
+    private static async Task<long?> StagedRowsIfUnchangedAsync(NpgsqlConnection connection, string tableName, string table, string fingerprint, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(
+            $"SELECT m.row_count FROM {StagingManifestConfiguration.TableName} AS m WHERE m.table_name = @table AND m.fingerprint = @fingerprint AND m.row_count = (SELECT COUNT(*) FROM {table})",
+            connection);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.AddWithValue("table", tableName);
+            command.Parameters.AddWithValue("fingerprint", fingerprint);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long rows ? rows : null;
+        }
+    }
+
+    /// <summary>
+    /// SHA-256 over what determines the staged rows: this loader's version (its parsing rules), the
+    /// COPY's column list and every file's name, size and version. Null when a file has no version.
+    /// </summary>
+    internal static string? Fingerprint(string copySql, IReadOnlyList<SourceFile> files)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string value)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(value));
+            hash.AppendData("\n"u8);
+        }
+
+        Add(typeof(PostgresStaging).Assembly.ManifestModule.ModuleVersionId.ToString());
+        Add(copySql);
+        try
+        {
+            foreach (var file in files)
+            {
+                if (file.Version is not { } version)
+                {
+                    return null;
+                }
+
+                Add(file.Name);
+                Add(file.Length?.ToString(CultureInfo.InvariantCulture) ?? "");
+                Add(version);
+            }
+        }
+        catch (IOException)
+        {
+            // A file vanished since it was listed: nothing can be kept, and the COPY reports the file.
+            return null;
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        await using (command.ConfigureAwait(false))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 }

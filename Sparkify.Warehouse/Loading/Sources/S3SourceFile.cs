@@ -13,6 +13,11 @@ internal sealed class S3SourceFile(IAmazonS3 client, S3Location location, long? 
 
     public override long? Length => length;
 
+    /// <summary>The object's ETag from the listing, when it came from one.</summary>
+    public string? ETag { get; init; }
+
+    public override string? Version => ETag;
+
     public S3Location Location => location;
 
     protected override async Task<Stream> OpenRawAsync(CancellationToken cancellationToken)

@@ -11,6 +11,12 @@ internal abstract class SourceFile
     /// <summary>Size in bytes as stored (compressed for <c>.gz</c>), when known.</summary>
     public abstract long? Length { get; }
 
+    /// <summary>
+    /// A token that changes whenever the content does (a local file's last write time, an S3 object's
+    /// ETag), or null when the source has none.
+    /// </summary>
+    public virtual string? Version => null;
+
     /// <summary>Whether the stored bytes are gzip-compressed (the name ends in <c>.gz</c>).</summary>
     public bool IsGzip => Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
 
@@ -37,6 +43,8 @@ internal sealed class LocalSourceFile(FileInfo file) : SourceFile
     public override string Name => file.FullName;
 
     public override long? Length => file.Length;
+
+    public override string? Version => file.LastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     protected override Task<Stream> OpenRawAsync(CancellationToken cancellationToken)
         => Task.FromResult<Stream>(new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan));

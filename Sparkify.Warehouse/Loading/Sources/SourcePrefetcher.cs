@@ -81,7 +81,7 @@ internal sealed class SourcePrefetcher : IAsyncDisposable
         {
             var file = _files[_next++];
             var token = _cancellation.Token;
-            _pending.Enqueue(file is LocalSourceFile { IsGzip: false, Length: < FirstChunkBytes }
+            _pending.Enqueue(IsSmallLocal(file)
                 ? ReadSmallLocal(file, token)
                 : Task.Run(() => OpenAsync(file, token), token));
         }
@@ -106,6 +106,19 @@ internal sealed class SourcePrefetcher : IAsyncDisposable
         }
 
         _cancellation.Dispose();
+    }
+
+    private static bool IsSmallLocal(SourceFile file)
+    {
+        try
+        {
+            return file is LocalSourceFile { IsGzip: false, Length: < FirstChunkBytes };
+        }
+        catch (IOException)
+        {
+            // Gone since it was listed: the ordinary path reports that in the file's turn.
+            return false;
+        }
     }
 
     /// <summary>

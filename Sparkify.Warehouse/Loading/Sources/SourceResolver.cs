@@ -154,7 +154,7 @@ internal sealed class SourceResolver(S3Settings? settings = null) : IDisposable
         {
             if (!item.Key.EndsWith('/') && IsJsonName(item.Key))
             {
-                files.Add(new S3SourceFile(client, prefix.WithKey(item.Key), item.Size, endpoint));
+                files.Add(new S3SourceFile(client, prefix.WithKey(item.Key), item.Size, endpoint) { ETag = item.ETag });
             }
         }
 

@@ -13,8 +13,8 @@ using Sparkify.Warehouse.Metadata;
 namespace Sparkify.Warehouse.Migrations
 {
     [DbContext(typeof(WarehouseDbContext))]
-    [Migration("20261121220557_PerformanceIndexes")]
-    partial class PerformanceIndexes
+    [Migration("20261121223159_LoadPerformance")]
+    partial class LoadPerformance
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -312,12 +312,6 @@ namespace Sparkify.Warehouse.Migrations
 
                     b.HasKey("SongPlayId");
 
-                    b.HasIndex("StartTime")
-                        .HasDatabaseName("ix_songplays_start_time")
-                        .HasAnnotation("Npgsql:StorageParameter:autosummarize", true);
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("StartTime"), "brin");
-
                     b.HasIndex("UserId", "SessionId", "ItemInSession")
                         .IsUnique()
                         .HasDatabaseName("ux_songplays_play");
@@ -441,6 +435,36 @@ namespace Sparkify.Warehouse.Migrations
                         .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Key);
 
                     NpgsqlEntityTypeBuilderExtensions.IsUnlogged(b, true);
+                });
+
+            modelBuilder.Entity("Sparkify.Warehouse.Entities.StagingManifest", b =>
+                {
+                    b.Property<string>("TableName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("table_name")
+                        .HasColumnOrder(0);
+
+                    b.Property<long>("Files")
+                        .HasColumnType("bigint")
+                        .HasColumnName("file_count")
+                        .HasColumnOrder(2);
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("fingerprint")
+                        .HasColumnOrder(1);
+
+                    b.Property<long>("Rows")
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_count")
+                        .HasColumnOrder(3);
+
+                    b.HasKey("TableName");
+
+                    b.ToTable("staging_manifests", (string)null);
                 });
 
             modelBuilder.Entity("Sparkify.Warehouse.Entities.StagingSong", b =>
