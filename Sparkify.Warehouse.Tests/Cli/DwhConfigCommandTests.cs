@@ -107,26 +107,10 @@ public sealed class DwhConfigCommandTests(SparkifySampleInS3 s3) : IClassFixture
         return new NpgsqlConnectionStringBuilder { Host = builder.Host, Port = builder.Port, Database = builder.Database, Username = user, Password = Password };
     }
 
-    /// <summary>The seeds' dwh.cfg: quoted S3 URIs and ARN, as the scripts pasted them into SQL; '%' doubled for configparser.</summary>
     private string WriteDwhCfg(NpgsqlConnectionStringBuilder cluster)
     {
         var path = Path.Combine(_folder, $"dwh-{Guid.NewGuid():N}.cfg");
-        File.WriteAllText(path, $"""
-            [CLUSTER]
-            HOST={cluster.Host}
-            DB_NAME={cluster.Database}
-            DB_USER={cluster.Username}
-            DB_PASSWORD={cluster.Password!.Replace("%", "%%", StringComparison.Ordinal)}
-            DB_PORT={cluster.Port}
-
-            [IAM_ROLE]
-            ARN='arn:aws:iam::123456789012:role/dwhRole'
-
-            [S3]
-            LOG_DATA='s3://udacity-dend/log_data'
-            LOG_JSONPATH='s3://udacity-dend/log_json_path.json'
-            SONG_DATA='s3://udacity-dend/song_data'
-            """);
+        File.WriteAllText(path, SeedDwhConfig.Text(cluster));
         return path;
     }
 }

@@ -1,6 +1,7 @@
 using Npgsql;
 using Sparkify.Warehouse.Cli;
 using Sparkify.Warehouse.Cli.Configuration;
+using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Cli;
 
@@ -9,22 +10,9 @@ public sealed class DwhConfigFileTests
     [Fact]
     public void Read_SeedFormat_MapsClusterRoleAndS3ToConfigurationKeys()
     {
-        var keys = DwhConfigFile.Map(DwhConfigFile.Parse("""
-            [CLUSTER]
-            HOST=dwhcluster.abc123.us-west-2.redshift.amazonaws.com
-            DB_NAME=dwh
-            DB_USER=dwhuser
-            DB_PASSWORD=Passw0rd
-            DB_PORT=5439
+        var seed = new NpgsqlConnectionStringBuilder { Host = "dwhcluster.abc123.us-west-2.redshift.amazonaws.com", Port = 5439, Database = "dwh", Username = "dwhuser", Password = "Passw0rd" };
 
-            [IAM_ROLE]
-            ARN='arn:aws:iam::123456789012:role/dwhRole'
-
-            [S3]
-            LOG_DATA='s3://udacity-dend/log_data'
-            LOG_JSONPATH='s3://udacity-dend/log_json_path.json'
-            SONG_DATA='s3://udacity-dend/song_data'
-            """, "dwh.cfg"), "dwh.cfg");
+        var keys = DwhConfigFile.Map(DwhConfigFile.Parse(SeedDwhConfig.Text(seed), "dwh.cfg"), "dwh.cfg");
 
         Assert.Equal("redshift", keys["Sparkify:Provider"]);
         Assert.Equal("arn:aws:iam::123456789012:role/dwhRole", keys["Sparkify:IamRole"]);
