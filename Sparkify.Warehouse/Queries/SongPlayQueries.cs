@@ -170,7 +170,7 @@ public static class SongPlayQueries
     /// <example>
     /// <code>
     /// var levels = await context.SongPlays.LevelComparison().ToListAsync();
-    /// // e.g. free: 82 users, 1229 plays, 14.99; paid: 22 users, 5591 plays, 254.14
+    /// // On the public sample: free 82 users, 1229 plays, 14.99; paid 22 users, 5591 plays, 254.14.
     /// </code>
     /// </example>
     /// <param name="plays">The plays to compare.</param>
