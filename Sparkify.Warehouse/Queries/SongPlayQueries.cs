@@ -180,7 +180,11 @@ public static class SongPlayQueries
         ArgumentNullException.ThrowIfNull(plays);
 
         // The division is done in NUMERIC (decimal) so that ROUND sees the exact quotient and rounds
-        // half away from zero, as both databases' ROUND(numeric, 2) do; .NET would round half to even.
+        // half away from zero, as both databases' ROUND(numeric, 2) do (AWS's own example rounds
+        // 28.05 to 28.1); .NET's Math.Round would round half to even. On Redshift the bare NUMERIC
+        // casts are DECIMAL(18,0), and the quotient DECIMAL(37,19) (AWS, "Computations with numeric
+        // values"): 19 decimals, exact enough that no quotient of two counts lands on the wrong side
+        // of a .xx5.
         return plays
             .GroupBy(p => p.Level)
             .Select(g => new { Level = g.Key, Users = g.Select(p => p.UserId).Distinct().LongCount(), Plays = g.LongCount() })
