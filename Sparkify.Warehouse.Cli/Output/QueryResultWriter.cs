@@ -148,17 +148,11 @@ internal static class QueryResultWriter
 
     private static IAnsiConsole CreateConsole(TextWriter output)
     {
-        // Colours and a terminal's width only when writing to a terminal; a pipe or a file (or a
-        // test's StringWriter) gets plain text, and room for wide rows instead of Spectre's 80 columns.
-        var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        if (!terminal)
+        var console = Terminal.For(output);
+
+        // Spectre assumes 80 columns when the output is not a terminal (a pipe, a file); wide rows
+        // such as user history would then wrap, so redirected output gets room instead.
+        if (!Terminal.IsInteractive(output))
         {
             console.Profile.Width = 200;
         }
