@@ -71,7 +71,7 @@ public sealed class PackageTests(PackedArtifacts packages) : IClassFixture<Packe
     /// <summary>
     /// The README's quick start, compiled as a console app that references the library as a package
     /// from the folder feed (plus the normal source for its dependencies), run against a throwaway
-    /// database with the real sample.
+    /// database with the real sample: it migrates, loads, and runs the LevelComparison query helper.
     /// </summary>
     [Fact]
     public async Task The_readme_quick_start_builds_against_the_package_and_migrates_loads_and_queries()
@@ -115,10 +115,10 @@ public sealed class PackageTests(PackedArtifacts packages) : IClassFixture<Packe
                 workingDirectory: app, environment: environment, timeout: TimeSpan.FromMinutes(8));
 
             Assert.True(run.ExitCode == 0, run.ToString());
-            var expected = await PlaysByLevelAsync(connectionString);
-            Assert.Equal(6820L, expected.Values.Sum());
+            var expected = await PlaysAndUsersByLevelAsync(connectionString);
+            Assert.Equal(6820L, expected.Values.Sum(v => v.Plays));
             Assert.Equal(
-                ["6820 song plays loaded", .. expected.Select(level => $"{level.Key}: {level.Value}")],
+                ["6820 song plays loaded", .. expected.Select(level => $"{level.Key}: {level.Value.Plays} plays by {level.Value.Users} users")],
                 run.Out.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
         finally
@@ -127,19 +127,19 @@ public sealed class PackageTests(PackedArtifacts packages) : IClassFixture<Packe
         }
     }
 
-    private static async Task<SortedDictionary<string, long>> PlaysByLevelAsync(string connectionString)
+    private static async Task<SortedDictionary<string, (long Plays, long Users)>> PlaysAndUsersByLevelAsync(string connectionString)
     {
-        var plays = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var levels = new SortedDictionary<string, (long, long)>(StringComparer.Ordinal);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT level, COUNT(*) FROM songplays GROUP BY level", connection);
+        await using var command = new NpgsqlCommand("SELECT level, COUNT(*), COUNT(DISTINCT user_id) FROM songplays GROUP BY level", connection);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            plays.Add(reader.GetString(0), reader.GetInt64(1));
+            levels.Add(reader.GetString(0), (reader.GetInt64(1), reader.GetInt64(2)));
         }
 
-        return plays;
+        return levels;
     }
 
     private string Package(string id, string extension) => Path.Combine(packages.Feed, $"{id}.{packages.Version}.{extension}");
