@@ -17,6 +17,7 @@ internal static class SparkifyCommands
         root.Subcommands.Add(QueryCommand.Create(cli));
         root.Subcommands.Add(CheckCommand.Create(cli));
         root.Subcommands.Add(GenerateCommand.Create(cli));
+        root.Subcommands.Add(DemoCommand.Create(cli));
         return root;
     }
 }
