@@ -85,8 +85,10 @@ public sealed class WarehouseServiceCollectionExtensionsTests
         { "Sparkify:S3:Region", "moon-1", "Sparkify:S3:Region is 'moon-1'; it must be an AWS region name such as us-west-2." },
         { "Sparkify:S3:Anonymous", "maybe", "Sparkify:S3:Anonymous is 'maybe'; it must be true or false." },
         { "Sparkify:IamRole", "dwhRole", "Sparkify:IamRole is not an IAM role ARN" },
-        { "Sparkify:ConnectionString", "Host=x;Pasword=S3cret-Passw0rd", "Sparkify:ConnectionString is not a valid Npgsql connection string:" },
-        { "Sparkify:ConnectionString", "Host=x;Port=fifty;Password=S3cret-Passw0rd", "Sparkify:ConnectionString is not a valid Npgsql connection string:" },
+        { "Sparkify:ConnectionString", "Host=x;Pasword=S3cret-Passw0rd", "Sparkify:ConnectionString is not a valid Npgsql connection string: it has an unknown keyword or is not a list of keyword=value pairs separated by ';'." },
+        { "Sparkify:ConnectionString", "Host=x;S3cret-Passw0rd", "Sparkify:ConnectionString is not a valid Npgsql connection string: it has an unknown keyword or is not a list of keyword=value pairs separated by ';'." },
+        { "Sparkify:ConnectionString", "Host=x;Port=fifty;Password=S3cret-Passw0rd", "Sparkify:ConnectionString is not a valid Npgsql connection string: the value of 'port' is not valid." },
+        { "Sparkify:ConnectionString", "Host=x;Timeout=S3cret-Passw0rd", "Sparkify:ConnectionString is not a valid Npgsql connection string: the value of 'timeout' is not valid." },
         { "Sparkify:ConnectionString", null, "Sparkify:ConnectionString (or ConnectionStrings:Warehouse) is not set; Redshift needs the cluster's connection string" },
     };
 

@@ -161,11 +161,13 @@ internal sealed class WarehouseOptionsValidator(WarehouseSettingNames names, boo
             _ = new NpgsqlConnectionStringBuilder(connectionString);
             return null;
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        catch (ArgumentException e)
         {
-            // These name the keyword, or echo a value that failed a number/enum conversion (Port,
-            // Timeout, SSL Mode ...); a password is a plain string and never fails to convert.
-            return e.Message;
+            // Npgsql's own message may quote a value; a keyword is only named when Npgsql knows it, so
+            // a password mistyped into a keyword's place never shows up either.
+            return e.ParamName is { } keyword && new NpgsqlConnectionStringBuilder().ContainsKey(keyword)
+                ? $"the value of '{keyword}' is not valid."
+                : "it has an unknown keyword or is not a list of keyword=value pairs separated by ';'.";
         }
     }
 }
