@@ -72,6 +72,10 @@ internal static class SparkifyApp
         });
         // Logs go to stderr so that stdout carries only results (scripts, CSV, JSON).
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        // EF logs every failed command at Error, including its own probe of the migrations history table
+        // of an empty database. A failure reaches the user once, as the command's one-line error.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", verbose ? LogLevel.Debug : LogLevel.None);
         if (verbose)
         {
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
