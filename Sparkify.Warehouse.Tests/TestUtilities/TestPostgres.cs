@@ -17,7 +17,12 @@ internal static class TestPostgres
     public static Task<string> GetAdminConnectionStringAsync() => AdminConnection.Value;
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync(string prefix)
+    /// <param name="prefix">Start of the database name.</param>
+    /// <param name="icuLocale">
+    /// An ICU locale (e.g. <c>en-US</c>) to make the database's default collation a linguistic one,
+    /// for tests that must hold whatever the collation; null keeps the server's default.
+    /// </param>
+    public static async Task<string> CreateDatabaseAsync(string prefix, string? icuLocale = null)
     {
         var admin = await GetAdminConnectionStringAsync();
         var name = $"{prefix}_{Environment.ProcessId}_{Interlocked.Increment(ref _databaseCounter)}".ToLowerInvariant();
@@ -26,7 +31,8 @@ internal static class TestPostgres
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            var collation = icuLocale is null ? "" : $" TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE '{icuLocale}'";
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"{collation}", connection);
             await create.ExecuteNonQueryAsync();
         }
 
@@ -44,6 +50,23 @@ internal static class TestPostgres
         await drop.ExecuteNonQueryAsync();
     }
 
+    private const string HomePrefix = "sparkify-tests-";
+
+    /// <summary>
+    /// Stops and removes the servers of earlier test runs whose process is gone: the test host can be
+    /// ended before its exit handlers finish, which would otherwise leave a postmaster behind.
+    /// </summary>
+    private static async Task RemoveAbandonedServersAsync()
+    {
+        foreach (var home in Directory.GetDirectories(Path.GetTempPath(), HomePrefix + "*"))
+        {
+            if (int.TryParse(Path.GetFileName(home)[HomePrefix.Length..], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            {
+                await new LocalPostgresServer(home).DeleteAsync();
+            }
+        }
+    }
+
     private static async Task<string> StartAsync()
     {
         if (Environment.GetEnvironmentVariable("SPARKIFY_TEST_CONNECTION") is { Length: > 0 } existing)
@@ -51,8 +74,10 @@ internal static class TestPostgres
             return existing;
         }
 
+        await RemoveAbandonedServersAsync();
+
         // The same component the CLI uses for its embedded default, in a throwaway home.
-        var server = new LocalPostgresServer(Path.Combine(Path.GetTempPath(), $"sparkify-tests-{Environment.ProcessId}"));
+        var server = new LocalPostgresServer(Path.Combine(Path.GetTempPath(), $"{HomePrefix}{Environment.ProcessId}"));
         var connectionString = await server.StartAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DeleteAsync().GetAwaiter().GetResult();
         return new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" }.ConnectionString;

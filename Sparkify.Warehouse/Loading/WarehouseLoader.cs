@@ -58,6 +58,7 @@ public sealed class WarehouseLoader
     /// <returns>The committed run's counts.</returns>
     public Task<LoadResult> LoadAsync(LoadRequest request, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        request = WithDefaults(request);
         Validate(request);
         var connectionString = _options.ConnectionString is { Length: > 0 } cs
             ? cs
@@ -75,6 +76,7 @@ public sealed class WarehouseLoader
     /// <returns>The SQL statements, each without a terminating semicolon.</returns>
     public IReadOnlyList<string> Plan(LoadRequest request)
     {
+        request = WithDefaults(request);
         Validate(request);
         // The plan shows the SQL of a run; the real run gets its own id.
         var runId = Guid.NewGuid();
@@ -147,7 +149,7 @@ public sealed class WarehouseLoader
         var runId = Guid.NewGuid();
         var clock = Stopwatch.StartNew();
         var startedAt = DateTime.UtcNow;
-        var rejects = new RejectLog(runId, request.MaxErrors);
+        var rejects = new RejectLog(runId, request.MaxErrors!.Value);
         var counts = new RunCounts();
 
         await using var context = CreateContext(connectionString);
@@ -182,7 +184,7 @@ public sealed class WarehouseLoader
 
             if (rejects.LimitExceeded)
             {
-                throw new RejectLimitExceededException(RejectLimitMessage(rejects.Count, request.MaxErrors, rejects.Errors));
+                throw new RejectLimitExceededException(RejectLimitMessage(rejects.Count, request.MaxErrors!.Value, rejects.Errors));
             }
 
             progress?.Report(new LoadProgress("transforming", 0, null, counts.SongsStaged + counts.EventsStaged, counts.BytesRead, clock.Elapsed));
@@ -245,7 +247,7 @@ public sealed class WarehouseLoader
             counts.Rejected = await ScalarAsync(connection, $"SELECT COUNT(*) FROM load_errors WHERE run_id = '{runId}'", cancellationToken).ConfigureAwait(false);
             if (counts.Rejected > request.MaxErrors)
             {
-                throw new RejectLimitExceededException(RejectLimitMessage(counts.Rejected, request.MaxErrors, []));
+                throw new RejectLimitExceededException(RejectLimitMessage(counts.Rejected, request.MaxErrors!.Value, []));
             }
 
             progress?.Report(new LoadProgress("transforming", 0, null, counts.SongsStaged + counts.EventsStaged, 0, clock.Elapsed));
@@ -291,7 +293,7 @@ public sealed class WarehouseLoader
         JsonPathsSource = request.JsonPathsSource,
         IamRole = _options.IamRole ?? throw new WarehouseException("Redshift loads need an IAM role that can read the S3 sources: set --iam-role (or Sparkify:IamRole)."),
         Region = _options.S3.Region ?? S3Settings.DefaultRegion,
-        MaxErrors = request.MaxErrors,
+        MaxErrors = request.MaxErrors!.Value,
     };
 
     private async Task AcquirePostgresLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -346,9 +348,15 @@ public sealed class WarehouseLoader
             "Load {RunId} succeeded in {Elapsed:0.0}s: {Songs} songs and {Events} events staged, {Rejected} rejected, {SongPlays} songplays inserted",
             result.RunId, result.Elapsed.TotalSeconds, result.SongsStaged, result.EventsStaged, result.Rejected, result.SongPlaysInserted);
 
-    private static void Validate(LoadRequest request)
+    /// <summary>The request with the options' defaults filled in, so the rest of a load reads one place.</summary>
+    private LoadRequest WithDefaults(LoadRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return request.MaxErrors is null ? request with { MaxErrors = _options.MaxErrors } : request;
+    }
+
+    private static void Validate(LoadRequest request)
+    {
         if (string.IsNullOrWhiteSpace(request.SongsSource) || string.IsNullOrWhiteSpace(request.EventsSource))
         {
             throw new WarehouseException("A load needs both a songs source and an events source.");
@@ -367,7 +375,14 @@ public sealed class WarehouseLoader
         => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString, _options.Provider).Options);
 
     private static IProgress<StagingProgress>? StagingProgress(string phase, IProgress<LoadProgress>? progress, Stopwatch clock)
-        => progress is null ? null : new Progress<StagingProgress>(p => progress.Report(new LoadProgress(phase, p.FilesRead, p.FilesTotal, p.RecordsStaged, p.BytesRead, clock.Elapsed)));
+        => progress is null ? null : new ForwardingProgress<StagingProgress>(p => progress.Report(new LoadProgress(phase, p.FilesRead, p.FilesTotal, p.RecordsStaged, p.BytesRead, clock.Elapsed)));
+
+    // Progress<T> would post each report to the thread pool, so reports could arrive after the next
+    // phase's; forwarding on the reporting thread keeps them in order.
+    private sealed class ForwardingProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using Amazon;
 using Amazon.Runtime;
@@ -52,8 +53,7 @@ internal static partial class S3ClientFactory
 
         if (settings.ServiceUrl is { } serviceUrl)
         {
-            if (!Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-                || !string.IsNullOrEmpty(uri.UserInfo))
+            if (!TryParseServiceUrl(serviceUrl, out var uri))
             {
                 // The value is not echoed: a mistyped URL could carry user:password@.
                 throw new WarehouseException("S3 setting ServiceUrl is not an absolute http:// or https:// URL without user information (e.g. http://127.0.0.1:4568).");
@@ -70,6 +70,12 @@ internal static partial class S3ClientFactory
 
         return config;
     }
+
+    /// <summary>An S3-compatible endpoint must be an absolute http(s) URL, and must not carry user information.</summary>
+    internal static bool TryParseServiceUrl(string serviceUrl, [NotNullWhen(true)] out Uri? uri)
+        => Uri.TryCreate(serviceUrl, UriKind.Absolute, out uri)
+            && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            && string.IsNullOrEmpty(uri.UserInfo);
 
     /// <summary>The endpoint a client talks to, for messages (never contains credentials).</summary>
     public static string DescribeEndpoint(S3Settings settings)
