@@ -43,6 +43,12 @@ internal sealed class BenchReport
     /// <summary>Peak RSS of a separate <c>sparkify load</c> process; the target is at most 150 MB.</summary>
     public double? PeakLoadRssMegabytes { get; set; }
 
+    /// <summary>Each analyst helper against hand-written SQL; the target is at most 1.2 for every one.</summary>
+    public List<BenchQueries.Result> Queries { get; } = [];
+
+    /// <summary>The slowest helper relative to its hand-written SQL.</summary>
+    public double? WorstQueryRatio => Queries.Count == 0 ? null : Queries.Max(q => q.Ratio);
+
     /// <summary>Whether the load and the reference pipeline produced the same star tables (songplay ids aside).</summary>
     public bool? StarTablesIdentical { get; set; }
 
@@ -64,11 +70,24 @@ internal sealed class BenchReport
             await output.WriteLineAsync(string.Create(culture, $"{m.Name.PadRight(nameWidth)}  {m.Seconds,9:0.00}  {m.Rows,11:N0}  {m.RowsPerSecond,11:N0}  {mbps,8}")).ConfigureAwait(false);
         }
 
+        if (Queries.Count > 0)
+        {
+            var queryWidth = Queries.Max(q => q.Name.Length);
+            await output.WriteLineAsync().ConfigureAwait(false);
+            await output.WriteLineAsync($"{"analyst helper".PadRight(queryWidth)}  {"helper ms",9}  {"SQL ms",9}  {"ratio",6}").ConfigureAwait(false);
+            await output.WriteLineAsync(new string('-', queryWidth + 32)).ConfigureAwait(false);
+            foreach (var q in Queries)
+            {
+                await output.WriteLineAsync(string.Create(culture, $"{q.Name.PadRight(queryWidth)}  {q.HelperSeconds * 1000,9:0.0}  {q.HandSeconds * 1000,9:0.0}  {q.Ratio,6:0.00}")).ConfigureAwait(false);
+            }
+        }
+
         await output.WriteLineAsync().ConfigureAwait(false);
         await WriteRatioAsync(output, "load / reference", LoadToReference, "0.00", "target <= 0.60").ConfigureAwait(false);
         await WriteRatioAsync(output, "incremental day / its proportional share", IncrementalToProportional, "0.00", "target <= 2.00").ConfigureAwait(false);
         await WriteRatioAsync(output, "song files staged per second", SongFilesPerSecond, "N0", "target >= 5,000").ConfigureAwait(false);
         await WriteRatioAsync(output, "peak RSS of 'sparkify load' (MB)", PeakLoadRssMegabytes, "0", "target <= 150").ConfigureAwait(false);
+        await WriteRatioAsync(output, "slowest analyst helper / hand-written SQL", WorstQueryRatio, "0.00", "target <= 1.20").ConfigureAwait(false);
         if (StarTablesIdentical is { } same)
         {
             await output.WriteLineAsync($"star tables of load and reference identical: {(same ? "yes" : "NO")}").ConfigureAwait(false);

@@ -22,8 +22,9 @@ internal static class BenchMeasurements
     public const string Files = "files";
     public const string EfCore = "efcore";
     public const string Memory = "memory";
+    public const string Queries = "queries";
 
-    public static readonly string[] All = [Parse, Ingest, Transform, Load, Reference, Incremental, Files, EfCore, Memory];
+    public static readonly string[] All = [Parse, Ingest, Transform, Load, Reference, Incremental, Queries, Files, EfCore, Memory];
 }
 
 /// <summary>The settings of one benchmark run.</summary>
@@ -94,7 +95,7 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
         long stagedRows = 0;
         for (var run = 1; run <= settings.Runs; run++)
         {
-            if (Wants(BenchMeasurements.Load) || Wants(BenchMeasurements.Incremental))
+            if (Wants(BenchMeasurements.Load) || Wants(BenchMeasurements.Incremental) || Wants(BenchMeasurements.Queries))
             {
                 await log.WriteLineAsync($"Run {run}/{settings.Runs}: sparkify load...").ConfigureAwait(false);
                 await DropAsync(loaded, cancellationToken).ConfigureAwait(false);
@@ -139,6 +140,12 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
 
         await DropAsync(reference, cancellationToken).ConfigureAwait(false);
 
+        if (Wants(BenchMeasurements.Queries) && loaded is not null)
+        {
+            await log.WriteLineAsync("Analyst helpers against hand-written SQL on the loaded warehouse...").ConfigureAwait(false);
+            report.Queries.AddRange(await BenchQueries.RunAsync(loaded, cancellationToken).ConfigureAwait(false));
+        }
+
         if (Wants(BenchMeasurements.Incremental) && loaded is not null)
         {
             await log.WriteLineAsync("One more day into the loaded warehouse...").ConfigureAwait(false);
@@ -147,7 +154,7 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             LoadResult? result = null;
             var (seconds, _) = await TimeAsync(async () => { result = await loader.LoadAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false); return 0L; }).ConfigureAwait(false);
             var monthEvents = stagedRows - result!.SongsStaged;
-            report.Add("incremental: one more day (songs + 1 log file)", seconds, result.EventsStaged + result.SongsStaged, data.NextDayBytes + songFiles.Sum(f => f.Length ?? 0));
+            report.Add("incremental: one more day (same songs + 1 log file)", seconds, result.EventsStaged + result.SongsStaged, data.NextDayBytes + songFiles.Sum(f => f.Length ?? 0));
             var proportional = Median(loadSeconds) * result.EventsStaged / monthEvents;
             report.IncrementalToProportional = seconds / proportional;
         }

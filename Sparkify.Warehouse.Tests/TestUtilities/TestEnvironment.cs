@@ -3,6 +3,9 @@ namespace Sparkify.Warehouse.Tests.TestUtilities;
 /// <summary>Where the tests find the things outside the repository.</summary>
 internal static class TestEnvironment
 {
+    /// <summary>How many migrations the library ships (what a migrate of an empty database applies).</summary>
+    public static int MigrationCount { get; } = typeof(WarehouseDbContext).Assembly.GetTypes().Count(t => t.IsSubclassOf(typeof(Microsoft.EntityFrameworkCore.Migrations.Migration)));
+
     /// <summary>The repository root (the folder holding Sparkify.sln).</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Sparkify.Warehouse.Tests.Generation;
+using Sparkify.Warehouse.Tests.TestUtilities;
+
+namespace Sparkify.Warehouse.Tests.Cli;
+
+/// <summary>
+/// <c>sparkify bench</c> on a tiny dataset: it runs every measurement and reports them in the
+/// documented shapes. No speed is asserted here; that is the benchmark's own job on real sizes.
+/// </summary>
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public async Task Bench_runs_every_measurement_on_fresh_databases_and_reports_json_with_identical_star_tables()
+    {
+        var home = TempFolder.NewPath("bench-home");
+        try
+        {
+            var server = await TestPostgres.GetAdminConnectionStringAsync();
+            var result = await CliProcess.RunAsync(
+                new Dictionary<string, string?> { ["SPARKIFY_HOME"] = home },
+                "bench", "--events", "3000", "--songs", "60", "--ef-rows", "300", "--json", "--connection", server);
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            using var json = JsonDocument.Parse(result.Out);
+            var root = json.RootElement;
+            Assert.Equal(3000, root.GetProperty("events").GetInt32());
+            var measurements = root.GetProperty("measurements").EnumerateArray().ToList();
+            Assert.Equal(8, measurements.Count);
+            Assert.All(measurements, m =>
+            {
+                Assert.True(m.GetProperty("seconds").GetDouble() > 0);
+                Assert.True(m.GetProperty("rows").GetInt64() > 0);
+            });
+            Assert.True(root.GetProperty("star_tables_identical").GetBoolean());
+            Assert.True(root.GetProperty("load_to_reference").GetDouble() > 0);
+            Assert.True(root.GetProperty("incremental_to_proportional").GetDouble() > 0);
+            Assert.True(root.GetProperty("song_files_per_second").GetDouble() > 0);
+            Assert.InRange(root.GetProperty("peak_load_rss_megabytes").GetDouble(), 10, 4096);
+            Assert.Equal(16, root.GetProperty("queries").GetArrayLength());
+            Assert.True(root.GetProperty("worst_query_ratio").GetDouble() > 0);
+
+            // Every measurement dropped its database again.
+            await using var connection = new Npgsql.NpgsqlConnection(server);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand("SELECT COUNT(*) FROM pg_database WHERE datname LIKE 'sparkify_bench_%'", connection);
+            Assert.Equal(0L, await command.ExecuteScalarAsync());
+        }
+        finally
+        {
+            TempFolder.Delete(home);
+        }
+    }
+
+    [Fact]
+    public async Task Bench_prints_a_table_of_the_measurements_it_was_asked_for()
+    {
+        var home = TempFolder.NewPath("bench-table");
+        try
+        {
+            var result = await CliProcess.RunAsync(
+                new Dictionary<string, string?> { ["SPARKIFY_HOME"] = home },
+                "bench", "--events", "500", "--songs", "20", "--only", "parse", "--connection", await TestPostgres.GetAdminConnectionStringAsync());
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.StartsWith("sparkify bench: 500 events, 20 songs, seed 42", lines[0], StringComparison.Ordinal);
+            Assert.Matches(@"^measurement\s+seconds\s+rows\s+rows/s\s+MB/s$", lines[1].TrimEnd());
+            Assert.StartsWith("parse floor: JSON to COPY rows, no database", lines[3], StringComparison.Ordinal);
+            Assert.Equal(4, lines.Length);
+        }
+        finally
+        {
+            TempFolder.Delete(home);
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_measurement_is_a_usage_error()
+    {
+        var result = await CliRunner.RunAsync("bench", "--only", "speed");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Unknown measurement 'speed'", result.Error, StringComparison.Ordinal);
+    }
+}
