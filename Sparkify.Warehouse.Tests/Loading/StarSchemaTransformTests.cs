@@ -312,11 +312,28 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         Assert.Equal(redshiftMain, postgresMain);
         Assert.Equal(fullRefresh ? 5 : 0, redshift.Count(s => s.Sql.StartsWith("DELETE FROM", StringComparison.Ordinal)));
 
-        // PostgreSQL inserts plays and their time rows in one statement whose plays insert is
-        // Redshift's plus RETURNING, so the derivation itself is the same on both.
-        var redshiftPlays = redshift.Single(s => s.Table == "songplays" && s.Sql.StartsWith("INSERT", StringComparison.Ordinal)).Sql;
-        var postgresPlays = postgres.Single(s => s.ReturnsCounts).Sql.Replace(" COLLATE \"C\"", "", StringComparison.Ordinal);
-        Assert.Contains(Squeeze(redshiftPlays), Squeeze(postgresPlays), StringComparison.Ordinal);
+        // PostgreSQL inserts plays and their time rows in one statement. Its plays insert reads the
+        // same events with the same filter, picks the same winners in the same order (DISTINCT ON
+        // where Redshift numbers rows) and skips the same already-loaded plays.
+        var redshiftPlays = Squeeze(redshift.Single(s => s.Table == "songplays" && s.Sql.StartsWith("INSERT", StringComparison.Ordinal)).Sql);
+        var postgresPlays = Squeeze(postgres.Single(s => s.ReturnsCounts).Sql.Replace(" COLLATE \"C\"", "", StringComparison.Ordinal));
+        foreach (var shared in new[]
+        {
+            "FROM staging_events AS e WHERE e.page = 'NextSong' AND e.ts IS NOT NULL AND e.session_id IS NOT NULL AND e.item_in_session IS NOT NULL AND",
+            "PARTITION BY CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session ORDER BY e.ts DESC, e.level, e.song, e.artist, e.length, e.location, e.user_agent)",
+            "PARTITION BY ss.title, ss.artist_name, ss.duration ORDER BY ss.song_id, ss.artist_id)",
+            "ON m.title = p.song AND m.artist_name = p.artist AND m.duration = p.length",
+            "NOT EXISTS ( SELECT 1 FROM songplays AS x WHERE x.user_id = p.user_id AND x.session_id = p.session_id AND x.item_in_session = p.item_in_session )",
+        })
+        {
+            Assert.Contains(shared, redshiftPlays, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("DISTINCT ON (CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session)", postgresPlays, StringComparison.Ordinal);
+        Assert.Contains("ORDER BY CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session, e.ts DESC, e.level, e.song, e.artist, e.length, e.location, e.user_agent", postgresPlays, StringComparison.Ordinal);
+        Assert.Contains("DISTINCT ON (ss.title, ss.artist_name, ss.duration)", postgresPlays, StringComparison.Ordinal);
+        Assert.Contains("ORDER BY ss.title, ss.artist_name, ss.duration, ss.song_id, ss.artist_id", postgresPlays, StringComparison.Ordinal);
+        Assert.Contains(redshiftPlays[redshiftPlays.IndexOf("ON m.title", StringComparison.Ordinal)..].Replace("AND m.rn = 1 WHERE p.rn = 1 AND ", "WHERE ", StringComparison.Ordinal), postgresPlays, StringComparison.Ordinal);
         Assert.Contains("INSERT INTO \"time\"", postgresPlays, StringComparison.Ordinal);
     }
 
