@@ -31,6 +31,12 @@ internal sealed class BenchReport
 
     public List<BenchMeasurement> Measurements { get; } = [];
 
+    /// <summary>Where the (last) full load spent its time, by the loader's phases.</summary>
+    public string? LoadPhases { get; set; }
+
+    /// <summary>Where the incremental load spent its time.</summary>
+    public string? IncrementalPhases { get; set; }
+
     /// <summary>Full load over the reference pipeline; the target is at most 0.6.</summary>
     public double? LoadToReference { get; set; }
 
@@ -68,6 +74,16 @@ internal sealed class BenchReport
         {
             var mbps = m.MegabytesPerSecond is { } v ? v.ToString("0.0", culture) : "";
             await output.WriteLineAsync(string.Create(culture, $"{m.Name.PadRight(nameWidth)}  {m.Seconds,9:0.00}  {m.Rows,11:N0}  {m.RowsPerSecond,11:N0}  {mbps,8}")).ConfigureAwait(false);
+        }
+
+        if (LoadPhases is not null)
+        {
+            await output.WriteLineAsync($"  full load phases: {LoadPhases}").ConfigureAwait(false);
+        }
+
+        if (IncrementalPhases is not null)
+        {
+            await output.WriteLineAsync($"  incremental phases: {IncrementalPhases}").ConfigureAwait(false);
         }
 
         if (Queries.Count > 0)

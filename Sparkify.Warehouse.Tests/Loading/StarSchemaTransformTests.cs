@@ -264,6 +264,17 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         AssertStar(before, await ReadStarAsync());
     }
 
+    [Fact]
+    public void Unchanged_staged_songs_skip_the_song_and_artist_steps_unless_the_star_tables_are_refreshed()
+    {
+        static string[] Tables(bool fullRefresh, bool songsUnchanged)
+            => [.. StarSchemaTransform.Steps(WarehouseProvider.Postgres, fullRefresh, songsUnchanged).Select(s => s.Table).Distinct()];
+
+        Assert.Equal(["staging_events", "users", "songplays"], Tables(fullRefresh: false, songsUnchanged: true));
+        Assert.Equal(["staging_events", "staging_songs", "songs", "artists", "users", "songplays"], Tables(fullRefresh: false, songsUnchanged: false));
+        Assert.Equal(Tables(fullRefresh: true, songsUnchanged: false), Tables(fullRefresh: true, songsUnchanged: true));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -14,6 +14,10 @@ internal sealed class StagingEventConfiguration : IEntityTypeConfiguration<Stagi
         builder.ToTable("staging_events");
         builder.HasNoKey();
         builder.IsUnlogged();
+
+        // The loader analyzes staging itself and empties it every load; autovacuum could only get in
+        // the way, its lock making the next load's TRUNCATE wait until it gives up (deadlock_timeout).
+        builder.HasStorageParameter("autovacuum_enabled", false);
         var order = 0;
         builder.Property(e => e.Artist).HasColumnName("artist").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
         builder.Property(e => e.Auth).HasColumnName("auth").HasMaxLength(ColumnLengths.Code).HasColumnOrder(order++);
@@ -46,6 +50,10 @@ internal sealed class StagingSongConfiguration : IEntityTypeConfiguration<Stagin
         builder.ToTable("staging_songs");
         builder.HasNoKey();
         builder.IsUnlogged();
+
+        // The loader analyzes staging itself and empties it every load; autovacuum could only get in
+        // the way, its lock making the next load's TRUNCATE wait until it gives up (deadlock_timeout).
+        builder.HasStorageParameter("autovacuum_enabled", false);
         var order = 0;
         builder.Property(e => e.NumSongs).HasColumnName("num_songs").HasColumnOrder(order++);
         builder.Property(e => e.ArtistId).HasColumnName("artist_id").HasMaxLength(ColumnLengths.Id).HasColumnOrder(order++);

@@ -78,8 +78,14 @@ internal static class StarSchemaTransform
     /// </summary>
     /// <param name="provider">The target database.</param>
     /// <param name="fullRefresh">Empty the star tables first, so they hold exactly what is staged.</param>
-    public static IReadOnlyList<TransformStep> Steps(WarehouseProvider provider, bool fullRefresh)
+    /// <param name="songsUnchanged">
+    /// The staged songs are the last successful load's, kept as they were (PostgreSQL only): that load
+    /// derived songs and artists from these very rows, so those steps, and the songs' statistics, are
+    /// skipped. Ignored with <paramref name="fullRefresh"/>, which empties songs and artists.
+    /// </param>
+    public static IReadOnlyList<TransformStep> Steps(WarehouseProvider provider, bool fullRefresh, bool songsUnchanged = false)
     {
+        var deriveSongs = fullRefresh || !songsUnchanged;
         var c = TextOrder(provider);
         var steps = new List<TransformStep>();
         if (provider == WarehouseProvider.Postgres)
@@ -97,81 +103,87 @@ internal static class StarSchemaTransform
             // PostgreSQL runs ANALYZE inside a transaction (and sees the transaction's own rows);
             // Redshift documents no such restriction for ANALYZE (it does for VACUUM).
             new("staging_events", "ANALYZE staging_events", false),
-            new("staging_songs", "ANALYZE staging_songs", false),
         ]);
+        if (deriveSongs)
+        {
+            steps.Add(new("staging_songs", "ANALYZE staging_songs", false));
+        }
 
         if (fullRefresh)
         {
             steps.AddRange(EmptyStarTables(provider));
         }
 
-        // songs: one row per song id; a song id staged twice keeps the row first in (artist_id,
-        // title, year, duration) order. Insert-only: a song id already loaded keeps its row.
-        steps.Add(new("songs", $"""
-            INSERT INTO songs (song_id, title, artist_id, year, duration)
-            SELECT s.song_id, s.title, s.artist_id, s.year, s.duration
-            FROM (
-                SELECT
-                    ss.song_id,
-                    ss.title,
-                    ss.artist_id,
-                    ss.year,
-                    ss.duration,
-                    ROW_NUMBER() OVER (
-                        PARTITION BY ss.song_id
-                        ORDER BY ss.artist_id{c}, ss.title{c}, ss.year, ss.duration
-                    ) AS rn
-                FROM staging_songs AS ss
-                WHERE ss.song_id IS NOT NULL
-            ) AS s
-            WHERE s.rn = 1
-                AND NOT EXISTS (SELECT 1 FROM songs AS x WHERE x.song_id = s.song_id)
-            """, true));
+        if (deriveSongs)
+        {
+            // songs: one row per song id; a song id staged twice keeps the row first in (artist_id,
+            // title, year, duration) order. Insert-only: a song id already loaded keeps its row.
+            steps.Add(new("songs", $"""
+                INSERT INTO songs (song_id, title, artist_id, year, duration)
+                SELECT s.song_id, s.title, s.artist_id, s.year, s.duration
+                FROM (
+                    SELECT
+                        ss.song_id,
+                        ss.title,
+                        ss.artist_id,
+                        ss.year,
+                        ss.duration,
+                        ROW_NUMBER() OVER (
+                            PARTITION BY ss.song_id
+                            ORDER BY ss.artist_id{c}, ss.title{c}, ss.year, ss.duration
+                        ) AS rn
+                    FROM staging_songs AS ss
+                    WHERE ss.song_id IS NOT NULL
+                ) AS s
+                WHERE s.rn = 1
+                    AND NOT EXISTS (SELECT 1 FROM songs AS x WHERE x.song_id = s.song_id)
+                """, true));
 
-        // artists: the values of the artist's song with the smallest song id (ties on the same song
-        // id broken by the values themselves), kept with that song id so a later load replaces them
-        // only with a smaller one.
-        steps.Add(new("artists", $"""
-            CREATE TEMP TABLE {ArtistCandidatesTable} AS
-            SELECT a.artist_id, a.name, a.location, a.latitude, a.longitude, a.source_song_id
-            FROM (
-                SELECT
-                    ss.artist_id,
-                    ss.artist_name AS name,
-                    ss.artist_location AS location,
-                    ss.artist_latitude AS latitude,
-                    ss.artist_longitude AS longitude,
-                    ss.song_id AS source_song_id,
-                    ROW_NUMBER() OVER (
-                        PARTITION BY ss.artist_id
-                        ORDER BY
-                            ss.song_id{c}, ss.artist_name{c}, ss.artist_location{c},
-                            ss.artist_latitude, ss.artist_longitude
-                    ) AS rn
-                FROM staging_songs AS ss
-                WHERE ss.artist_id IS NOT NULL AND ss.song_id IS NOT NULL
-            ) AS a
-            WHERE a.rn = 1
-            """, false));
-        steps.Add(new("artists", $"""
-            UPDATE artists
-            SET
-                name = a.name,
-                location = a.location,
-                latitude = a.latitude,
-                longitude = a.longitude,
-                source_song_id = a.source_song_id
-            FROM {ArtistCandidatesTable} AS a
-            WHERE artists.artist_id = a.artist_id
-                AND a.source_song_id{c} < artists.source_song_id{c}
-            """, true));
-        steps.Add(new("artists", $"""
-            INSERT INTO artists (artist_id, name, location, latitude, longitude, source_song_id)
-            SELECT a.artist_id, a.name, a.location, a.latitude, a.longitude, a.source_song_id
-            FROM {ArtistCandidatesTable} AS a
-            WHERE NOT EXISTS (SELECT 1 FROM artists AS x WHERE x.artist_id = a.artist_id)
-            """, true));
-        steps.Add(new("artists", $"DROP TABLE {ArtistCandidatesTable}", false));
+            // artists: the values of the artist's song with the smallest song id (ties on the same song
+            // id broken by the values themselves), kept with that song id so a later load replaces them
+            // only with a smaller one.
+            steps.Add(new("artists", $"""
+                CREATE TEMP TABLE {ArtistCandidatesTable} AS
+                SELECT a.artist_id, a.name, a.location, a.latitude, a.longitude, a.source_song_id
+                FROM (
+                    SELECT
+                        ss.artist_id,
+                        ss.artist_name AS name,
+                        ss.artist_location AS location,
+                        ss.artist_latitude AS latitude,
+                        ss.artist_longitude AS longitude,
+                        ss.song_id AS source_song_id,
+                        ROW_NUMBER() OVER (
+                            PARTITION BY ss.artist_id
+                            ORDER BY
+                                ss.song_id{c}, ss.artist_name{c}, ss.artist_location{c},
+                                ss.artist_latitude, ss.artist_longitude
+                        ) AS rn
+                    FROM staging_songs AS ss
+                    WHERE ss.artist_id IS NOT NULL AND ss.song_id IS NOT NULL
+                ) AS a
+                WHERE a.rn = 1
+                """, false));
+            steps.Add(new("artists", $"""
+                UPDATE artists
+                SET
+                    name = a.name,
+                    location = a.location,
+                    latitude = a.latitude,
+                    longitude = a.longitude,
+                    source_song_id = a.source_song_id
+                FROM {ArtistCandidatesTable} AS a
+                WHERE artists.artist_id = a.artist_id
+                    AND a.source_song_id{c} < artists.source_song_id{c}
+                """, true));
+            steps.Add(new("artists", $"""
+                INSERT INTO artists (artist_id, name, location, latitude, longitude, source_song_id)
+                SELECT a.artist_id, a.name, a.location, a.latitude, a.longitude, a.source_song_id
+                FROM {ArtistCandidatesTable} AS a
+                WHERE NOT EXISTS (SELECT 1 FROM artists AS x WHERE x.artist_id = a.artist_id)
+                """, true));
+            steps.Add(new("artists", $"DROP TABLE {ArtistCandidatesTable}", false));
+        }
 
         // users: every staged event of a valid user id counts, not only plays (SPEC: "seen in any
         // event"). The latest is the greatest (ts, itemInSession); exact ties, which real data does
@@ -390,13 +402,14 @@ internal static class StarSchemaTransform
         DbTransaction transaction,
         WarehouseProvider provider,
         bool fullRefresh,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool songsUnchanged = false)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(transaction);
 
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var step in Steps(provider, fullRefresh))
+        foreach (var step in Steps(provider, fullRefresh, songsUnchanged))
         {
             var command = connection.CreateCommand();
             await using (command.ConfigureAwait(false))

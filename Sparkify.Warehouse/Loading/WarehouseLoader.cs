@@ -188,7 +188,7 @@ public sealed class WarehouseLoader
             }
 
             progress?.Report(new LoadProgress("transforming", 0, null, counts.SongsStaged + counts.EventsStaged, counts.BytesRead, clock.Elapsed));
-            var transform = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, request.FullRefresh, cancellationToken).ConfigureAwait(false);
+            var transform = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, request.FullRefresh, cancellationToken, songs.Unchanged).ConfigureAwait(false);
             var result = counts.ToResult(runId, LoadRunStatus.Succeeded, rejects.Errors, transform, clock.Elapsed, error: null);
 
             await LoadRunLog.WriteErrorsAsync(connection, rejects.Errors, cancellationToken).ConfigureAwait(false);

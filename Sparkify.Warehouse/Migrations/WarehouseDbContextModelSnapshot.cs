@@ -428,6 +428,7 @@ namespace Sparkify.Warehouse.Migrations
                     b.ToTable("staging_events", (string)null);
 
                     b
+                        .HasAnnotation("Npgsql:StorageParameter:autovacuum_enabled", false)
                         .HasAnnotation("Sparkify:DistKey", "Song")
                         .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Key);
 
@@ -524,6 +525,7 @@ namespace Sparkify.Warehouse.Migrations
                     b.ToTable("staging_songs", (string)null);
 
                     b
+                        .HasAnnotation("Npgsql:StorageParameter:autovacuum_enabled", false)
                         .HasAnnotation("Sparkify:DistKey", "Title")
                         .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Key);
 

@@ -91,7 +91,7 @@ internal sealed class PostgresStaging
         if (fingerprint is not null && await StagedRowsIfUnchangedAsync(connection, Songs.Name, table, fingerprint, cancellationToken).ConfigureAwait(false) is { } kept)
         {
             progress?.Report(new StagingProgress(files.Count, files.Count, kept, 0));
-            return new StagingCopyResult(Songs.Name, files.Count, kept, BytesRead: 0, RecordsRejected: 0, StoppedAtErrorLimit: false);
+            return new StagingCopyResult(Songs.Name, files.Count, kept, BytesRead: 0, RecordsRejected: 0, StoppedAtErrorLimit: false) { Unchanged = true };
         }
 
         await ExecuteAsync(connection, $"TRUNCATE TABLE {table}; DELETE FROM {StagingManifestConfiguration.TableName} WHERE table_name = '{Songs.Name}'", cancellationToken).ConfigureAwait(false);

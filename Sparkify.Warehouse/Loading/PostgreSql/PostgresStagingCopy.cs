@@ -24,7 +24,14 @@ internal readonly record struct StagingProgress(long FilesRead, long FilesTotal,
 /// The rejects exceeded the load's <c>--max-errors</c>: reading stopped and the COPY was cancelled, so
 /// nothing was staged and the caller's transaction is aborted; the load must fail.
 /// </param>
-internal sealed record StagingCopyResult(string Table, long FilesRead, long RecordsStaged, long BytesRead, long RecordsRejected, bool StoppedAtErrorLimit);
+internal sealed record StagingCopyResult(string Table, long FilesRead, long RecordsStaged, long BytesRead, long RecordsRejected, bool StoppedAtErrorLimit)
+{
+    /// <summary>
+    /// The table already held exactly these rows from the last successful load, which also derived
+    /// everything they bring, so nothing was read (see <see cref="PostgresStaging.CopySongsAsync"/>).
+    /// </summary>
+    public bool Unchanged { get; init; }
+}
 
 /// <summary>
 /// Streams JSON files into one staging table through <c>COPY ... FROM STDIN (FORMAT BINARY)</c>:

@@ -54,6 +54,11 @@ internal sealed class WarehouseMigrationsSqlGenerator : NpgsqlMigrationsSqlGener
             case CreateIndexOperation or DropIndexOperation or RenameIndexOperation when _redshift:
                 return;
 
+            // Npgsql's table alterations are PostgreSQL storage settings (UNLOGGED, storage
+            // parameters such as autovacuum_enabled), which Redshift does not have.
+            case AlterTableOperation when _redshift:
+                return;
+
             case CreateSequenceOperation or AlterSequenceOperation or RestartSequenceOperation when _redshift:
                 throw new NotSupportedException("Amazon Redshift has no sequences; use an identity column instead.");
 
@@ -75,6 +80,11 @@ internal sealed class WarehouseMigrationsSqlGenerator : NpgsqlMigrationsSqlGener
 
         var unlogged = operation[NpgsqlAnnotationNames.UnloggedTable] is true;
         operation.RemoveAnnotation(NpgsqlAnnotationNames.UnloggedTable);
+        foreach (var storageParameter in operation.GetAnnotations().Where(a => a.Name.StartsWith(NpgsqlAnnotationNames.StorageParameterPrefix, StringComparison.Ordinal)).ToList())
+        {
+            operation.RemoveAnnotation(storageParameter.Name);
+        }
+
         base.Generate(operation, model, builder, terminate: false);
         if (unlogged)
         {

@@ -11,8 +11,9 @@ namespace Sparkify.Warehouse.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             // Loads write less: every index is one more write per inserted row, and these serve no
-            // query (see WarehouseDbContext.ConfigureConventions and SongPlayConfiguration). Redshift
-            // has no indexes. staging_manifests lets a load keep unchanged staged songs (PostgresStaging).
+            // query (see WarehouseDbContext.ConfigureConventions and SongPlayConfiguration); autovacuum
+            // leaves the staging tables to the loader. Redshift has neither indexes nor autovacuum
+            // settings. staging_manifests lets a load keep unchanged staged songs (PostgresStaging).
             migrationBuilder.DropIndex(
                 name: "IX_songs_artist_id",
                 table: "songs");
@@ -28,6 +29,18 @@ namespace Sparkify.Warehouse.Migrations
             migrationBuilder.DropIndex(
                 name: "ix_songplays_start_time",
                 table: "songplays");
+
+            migrationBuilder.AlterTable(
+                name: "staging_songs")
+                .Annotation("Npgsql:StorageParameter:autovacuum_enabled", false)
+                .Annotation("Npgsql:UnloggedTable", true)
+                .OldAnnotation("Npgsql:UnloggedTable", true);
+
+            migrationBuilder.AlterTable(
+                name: "staging_events")
+                .Annotation("Npgsql:StorageParameter:autovacuum_enabled", false)
+                .Annotation("Npgsql:UnloggedTable", true)
+                .OldAnnotation("Npgsql:UnloggedTable", true);
 
             migrationBuilder.CreateTable(
                 name: "staging_manifests",
@@ -49,6 +62,18 @@ namespace Sparkify.Warehouse.Migrations
         {
             migrationBuilder.DropTable(
                 name: "staging_manifests");
+
+            migrationBuilder.AlterTable(
+                name: "staging_songs")
+                .Annotation("Npgsql:UnloggedTable", true)
+                .OldAnnotation("Npgsql:StorageParameter:autovacuum_enabled", false)
+                .OldAnnotation("Npgsql:UnloggedTable", true);
+
+            migrationBuilder.AlterTable(
+                name: "staging_events")
+                .Annotation("Npgsql:UnloggedTable", true)
+                .OldAnnotation("Npgsql:StorageParameter:autovacuum_enabled", false)
+                .OldAnnotation("Npgsql:UnloggedTable", true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_songs_artist_id",

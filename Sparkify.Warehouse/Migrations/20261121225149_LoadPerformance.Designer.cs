@@ -13,7 +13,7 @@ using Sparkify.Warehouse.Metadata;
 namespace Sparkify.Warehouse.Migrations
 {
     [DbContext(typeof(WarehouseDbContext))]
-    [Migration("20261121223159_LoadPerformance")]
+    [Migration("20261121225149_LoadPerformance")]
     partial class LoadPerformance
     {
         /// <inheritdoc />
@@ -431,6 +431,7 @@ namespace Sparkify.Warehouse.Migrations
                     b.ToTable("staging_events", (string)null);
 
                     b
+                        .HasAnnotation("Npgsql:StorageParameter:autovacuum_enabled", false)
                         .HasAnnotation("Sparkify:DistKey", "Song")
                         .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Key);
 
@@ -527,6 +528,7 @@ namespace Sparkify.Warehouse.Migrations
                     b.ToTable("staging_songs", (string)null);
 
                     b
+                        .HasAnnotation("Npgsql:StorageParameter:autovacuum_enabled", false)
                         .HasAnnotation("Sparkify:DistKey", "Title")
                         .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Key);
 
