@@ -65,7 +65,7 @@ public sealed class WarehouseLoaderTests(SparkifySampleInS3 s3) : IClassFixture<
     [Fact]
     public async Task Two_batches_in_either_order_equal_one_load_and_reloading_changes_nothing()
     {
-        var (earlier, later) = SplitLogDays(15);
+        var (earlier, later) = SampleBatches.SplitLogDays(15);
         var atOnce = await MigratedDatabaseFixture.CreateAsync("atonce");
         var forward = await MigratedDatabaseFixture.CreateAsync("forward");
         var backward = await MigratedDatabaseFixture.CreateAsync("backward");
@@ -211,21 +211,6 @@ public sealed class WarehouseLoaderTests(SparkifySampleInS3 s3) : IClassFixture<
         => new(new WarehouseOptions { ConnectionString = connectionString, S3 = s3.Server.Settings() });
 
     private static LoadRequest SampleRequest() => new() { SongsSource = TestEnvironment.SampleSongs, EventsSource = TestEnvironment.SampleLogs };
-
-    /// <summary>Copies the sample's log files into two temporary folders: days up to <paramref name="lastEarlierDay"/>, and the rest.</summary>
-    private static (string Earlier, string Later) SplitLogDays(int lastEarlierDay)
-    {
-        var root = Path.Combine(Path.GetTempPath(), $"sparkify-split-{Guid.NewGuid():N}");
-        var earlier = Directory.CreateDirectory(Path.Combine(root, "earlier")).FullName;
-        var later = Directory.CreateDirectory(Path.Combine(root, "later")).FullName;
-        foreach (var file in Directory.GetFiles(TestEnvironment.SampleLogs, "*.json", SearchOption.AllDirectories))
-        {
-            var day = int.Parse(Path.GetFileName(file)[8..10], System.Globalization.CultureInfo.InvariantCulture);
-            File.Copy(file, Path.Combine(day <= lastEarlierDay ? earlier : later, Path.GetFileName(file)));
-        }
-
-        return (earlier, later);
-    }
 
     private static WarehouseDbContext Context(string connectionString)
         => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString).Options);
