@@ -15,12 +15,6 @@ namespace Sparkify.Warehouse.Tests.Reliability;
 /// </summary>
 public sealed class LoadFaultTests
 {
-    private static readonly Lazy<Star> FullSample = new(() =>
-    {
-        var sample = Sample.Read();
-        return Oracle.Derive(sample.Events, sample.Songs);
-    });
-
     [Fact]
     public async Task A_session_killed_mid_COPY_fails_the_run_changes_nothing_and_the_rerun_loads_exactly_once()
     {
@@ -54,7 +48,7 @@ public sealed class LoadFaultTests
             await rerun;
 
             Assert.Equal(8056, result.EventsStaged);
-            AssertStar(FullSample.Value, await ReadStarAsync(connectionString));
+            AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
         }
         finally
         {
@@ -86,13 +80,13 @@ public sealed class LoadFaultTests
 
             var result = await load;
 
-            AssertStar(FullSample.Value, await ReadStarAsync(connectionString));
+            AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
             var runs = await WarehouseDb.RunsAsync(connectionString);
             Assert.Equal([LoadRunStatus.Succeeded, LoadRunStatus.Failed, LoadRunStatus.Succeeded], runs.Select(r => r.Status));
             Assert.Contains(LoadFaults.TerminatedReason, runs[1].Error, StringComparison.Ordinal);
             Assert.EndsWith("(transient; the load was retried as a new run)", runs[1].Error, StringComparison.Ordinal);
             Assert.Equal(result.RunId, runs[2].RunId);
-            Assert.Equal(FullSample.Value.SongPlays.Count - before.SongPlays.Count, result.SongPlaysInserted);
+            Assert.Equal(SampleStars.Full.SongPlays.Count - before.SongPlays.Count, result.SongPlaysInserted);
         }
         finally
         {
@@ -134,7 +128,7 @@ public sealed class LoadFaultTests
 
             await WarehouseDb.Loader(connectionString).LoadAsync(WarehouseDb.SampleRequest());
 
-            AssertStar(FullSample.Value, await ReadStarAsync(connectionString));
+            AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
             var runs = await WarehouseDb.RunsAsync(connectionString);
             Assert.Equal([LoadRunStatus.Succeeded, LoadRunStatus.Failed, LoadRunStatus.Succeeded], runs.Select(r => r.Status));
             Assert.Equal((interrupted.RunId, LoadRunLog.AbandonedError), (runs[1].RunId, runs[1].Error));
@@ -177,7 +171,7 @@ public sealed class LoadFaultTests
             Assert.Equal((LoadRunStatus.Failed, "cancelled"), (run.Status, run.Error));
 
             await WarehouseDb.Loader(connectionString).LoadAsync(WarehouseDb.SampleRequest());
-            AssertStar(FullSample.Value, await ReadStarAsync(connectionString));
+            AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
         }
         finally
         {

@@ -17,12 +17,6 @@ public sealed class S3FaultTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
     private const string Songs = $"s3://{SparkifySampleInS3.Bucket}/song_data/";
     private const string Events = $"s3://{SparkifySampleInS3.Bucket}/log_data/";
 
-    private static readonly Lazy<Star> FullSample = new(() =>
-    {
-        var sample = Sample.Read();
-        return Oracle.Derive(sample.Events, sample.Songs);
-    });
-
     [Fact]
     public async Task S3_5xx_answers_within_the_SDK_retry_budget_are_absorbed_and_the_load_succeeds()
     {
@@ -32,7 +26,7 @@ public sealed class S3FaultTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
         var result = await WarehouseDb.Loader(connectionString, transientRetries: 0, Through(proxy)).LoadAsync(S3Request());
 
         Assert.Equal((71, 8056), (result.SongsStaged, result.EventsStaged));
-        AssertStar(FullSample.Value, await ReadStarAsync(connectionString));
+        AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
         Assert.Single(await WarehouseDb.RunsAsync(connectionString));
         Assert.True(proxy.Requests > 3, proxy.Log);
     }
@@ -46,7 +40,7 @@ public sealed class S3FaultTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
 
         var result = await WarehouseDb.Loader(connectionString, transientRetries: 1, Through(proxy)).LoadAsync(S3Request());
 
-        AssertStar(FullSample.Value, await ReadStarAsync(connectionString));
+        AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
         var runs = await WarehouseDb.RunsAsync(connectionString);
         Assert.Equal([LoadRunStatus.Failed, LoadRunStatus.Succeeded], runs.Select(r => r.Status));
         Assert.Equal($"S3 failed on {Songs} (InternalError) after retries. (transient; the load was retried as a new run)", runs[0].Error);
@@ -90,7 +84,7 @@ public sealed class S3FaultTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
         Assert.EndsWith("(transient; the load was retried as a new run)", runs[1].Error, StringComparison.Ordinal);
 
         await WarehouseDb.Loader(connectionString, s3: s3.Server.Settings()).LoadAsync(S3Request());
-        AssertStar(FullSample.Value, await ReadStarAsync(connectionString));
+        AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
     }
 
     [Theory]
