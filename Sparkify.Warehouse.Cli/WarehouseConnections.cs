@@ -27,12 +27,20 @@ internal sealed class WarehouseConnections(CliContext cli)
             : throw new UsageException($"Sparkify:Provider is '{configured}'; accepted: postgres, redshift.");
     }
 
-    /// <summary>The connection string: <c>--connection</c>, then <c>SPARKIFY_CONNECTION</c>, then configuration.</summary>
+    /// <summary>
+    /// The connection string: <c>--connection</c>, then <c>SPARKIFY_CONNECTION</c>, then configuration;
+    /// refused (without being echoed: it may hold a password) when it does not parse.
+    /// </summary>
     public string? FindConfigured(string? option)
-        => NonEmpty(option)
-            ?? NonEmpty(Environment.GetEnvironmentVariable("SPARKIFY_CONNECTION"))
-            ?? NonEmpty(cli.Configuration["Sparkify:ConnectionString"])
-            ?? NonEmpty(cli.Configuration.GetConnectionString("Warehouse"));
+    {
+        var (value, origin) = NonEmpty(option) is { } fromOption ? (fromOption, "--connection")
+            : NonEmpty(Environment.GetEnvironmentVariable("SPARKIFY_CONNECTION")) is { } fromEnvironment ? (fromEnvironment, "SPARKIFY_CONNECTION")
+            : NonEmpty(cli.Configuration["Sparkify:ConnectionString"]) is { } fromSparkify ? (fromSparkify, "Sparkify:ConnectionString")
+            : (NonEmpty(cli.Configuration.GetConnectionString("Warehouse")), "ConnectionStrings:Warehouse");
+        return value is not null && ConnectionStringCheck.Problem(value) is { } problem
+            ? throw new UsageException($"The connection string from {origin} is not a valid Npgsql connection string: {problem}.")
+            : value;
+    }
 
     /// <summary>The configured connection, or else (PostgreSQL only) the embedded local server, started if needed.</summary>
     public async Task<string> ResolveAsync(WarehouseProvider provider, string? option, CancellationToken cancellationToken)

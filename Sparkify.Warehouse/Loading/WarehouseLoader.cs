@@ -135,8 +135,9 @@ public sealed class WarehouseLoader
             statements.Add(PostgresSessionSql);
             statements.Add(failAbandoned);
             statements.Add($"TRUNCATE TABLE {staging.Events.Name}, {staging.Songs.Name}");
-            statements.Add(staging.Songs.CopyFromStdinBinarySql(sql) + " -- rows from " + request.SongsSource);
-            statements.Add(staging.Events.CopyFromStdinBinarySql(sql) + " -- rows from " + request.EventsSource);
+            // Quoted with control characters escaped: a newline in a path must not end the comment.
+            statements.Add(staging.Songs.CopyFromStdinBinarySql(sql) + " -- rows from " + InputDisplay.Quote(request.SongsSource));
+            statements.Add(staging.Events.CopyFromStdinBinarySql(sql) + " -- rows from " + InputDisplay.Quote(request.EventsSource));
         }
 
         statements.AddRange(StarSchemaTransform.Steps(_options.Provider, request.FullRefresh).Select(step => step.Sql));
@@ -418,7 +419,8 @@ public sealed class WarehouseLoader
         catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new WarehouseException($"Could not connect to the warehouse: {ErrorText.Describe(exception)}", exception);
+            var reason = exception is PostgresException ? ErrorText.Describe(exception) : exception.GetBaseException().Message;
+            throw new WarehouseException($"Could not connect to the warehouse: {reason}", exception);
         }
     }
 
@@ -472,9 +474,17 @@ public sealed class WarehouseLoader
             "Load {RunId} succeeded in {Elapsed:0.0}s: {Songs} songs and {Events} events staged, {Rejected} rejected, {SongPlays} songplays inserted",
             result.RunId, result.Elapsed.TotalSeconds, result.SongsStaged, result.EventsStaged, result.Rejected, result.SongPlaysInserted);
 
-    private static void Validate(LoadRequest request)
+    private void Validate(LoadRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+
+        // Settings are checked before anything runs, whether or not this load reaches S3.
+        _ = S3ClientFactory.CreateConfig(_options.S3);
+        if (_options.ConnectionString is { Length: > 0 } connectionString && ConnectionStringCheck.Problem(connectionString) is { } problem)
+        {
+            throw new WarehouseException($"WarehouseOptions.ConnectionString is not a valid Npgsql connection string: {problem}.");
+        }
+
         if (string.IsNullOrWhiteSpace(request.SongsSource) || string.IsNullOrWhiteSpace(request.EventsSource))
         {
             throw new WarehouseException("A load needs both a songs source and an events source.");

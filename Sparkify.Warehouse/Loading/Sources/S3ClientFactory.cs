@@ -52,11 +52,14 @@ internal static partial class S3ClientFactory
 
         if (settings.ServiceUrl is { } serviceUrl)
         {
+            // Only the endpoint's root: a path, query or fragment would be glued onto every request's
+            // path-style URL, and user information is a credential in the wrong place.
             if (!Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-                || !string.IsNullOrEmpty(uri.UserInfo))
+                || !string.IsNullOrEmpty(uri.UserInfo) || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0
+                || serviceUrl.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
             {
                 // The value is not echoed: a mistyped URL could carry user:password@.
-                throw new WarehouseException("S3 setting ServiceUrl is not an absolute http:// or https:// URL without user information (e.g. http://127.0.0.1:4568).");
+                throw new WarehouseException("S3 setting ServiceUrl is not the root URL of an http:// or https:// endpoint without user information, path or query (e.g. http://127.0.0.1:4568).");
             }
 
             config.ServiceURL = uri.GetLeftPart(UriPartial.Path);
