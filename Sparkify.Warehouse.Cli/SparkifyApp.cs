@@ -36,6 +36,7 @@ internal static class SparkifyApp
         }
 
         using var host = builder.Build();
+        SecretFilePermissions.CheckAll(host.Services.GetRequiredService<IConfiguration>(), host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sparkify.Configuration"));
         var cli = new CliContext(host.Services, host.Services.GetRequiredService<IConfiguration>(), stdout, stderr);
         var root = SparkifyCommands.CreateRoot(cli);
         var parseResult = root.Parse(args);
