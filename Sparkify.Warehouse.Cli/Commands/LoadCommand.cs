@@ -78,7 +78,7 @@ internal static class LoadCommand
         return command;
     }
 
-    private static async Task<LoadResult> RunWithProgressAsync(CliContext cli, WarehouseLoader loader, LoadRequest request, ILogger logger, CancellationToken cancellationToken)
+    internal static async Task<LoadResult> RunWithProgressAsync(CliContext cli, WarehouseLoader loader, LoadRequest request, ILogger logger, CancellationToken cancellationToken)
     {
         if (!Terminal.IsInteractive(cli.Out))
         {
@@ -102,9 +102,9 @@ internal static class LoadCommand
         return string.Create(CultureInfo.InvariantCulture, $"{p.Phase}: {files}, {p.RecordsStaged:N0} records, {p.BytesRead / 1_048_576.0:0.0} MB ({p.BytesRead / 1_048_576.0 / seconds:0.0} MB/s), {p.Elapsed.TotalSeconds:0.0}s");
     }
 
-    private static void WriteSummary(CliContext cli, LoadResult result)
+    internal static void WriteSummary(CliContext cli, LoadResult result)
     {
-        var table = new Table().Title($"load {result.RunId}: {result.Status}").AddColumn("").AddColumn(new TableColumn("count").RightAligned());
+        var table = new Table().AddColumn($"load {result.Status}").AddColumn(new TableColumn("count").RightAligned());
         void Row(string name, long value) => table.AddRow(name, value.ToString("N0", CultureInfo.InvariantCulture));
         Row("song files", result.SongFiles);
         Row("event files", result.EventFiles);
@@ -117,6 +117,7 @@ internal static class LoadCommand
         Row("artists inserted/updated", result.ArtistsUpserted);
         Row("time rows inserted", result.TimeInserted);
         table.AddRow("elapsed", string.Create(CultureInfo.InvariantCulture, $"{result.Elapsed.TotalSeconds:0.00}s"));
+        table.AddRow("run id (load_runs)", result.RunId.ToString());
         var console = Terminal.For(cli.Out);
         console.Write(table);
         foreach (var error in result.FirstErrors)

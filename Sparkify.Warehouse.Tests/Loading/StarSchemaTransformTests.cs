@@ -1,25 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
-using NpgsqlTypes;
 using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Loading;
 
 /// <summary>
-/// The star-schema transform against real PostgreSQL. Staging is filled by the test itself (its own
-/// JSON reading and binary COPY, independent of the production parser), and the expected star tables
+/// The star-schema transform against real PostgreSQL. Staging is filled by the tests' own JSON reading
+/// and binary COPY (<see cref="SampleWarehouse"/>, independent of the production parser), and the expected star tables
 /// are computed in C# straight from SPEC §3 (<see cref="Oracle"/>), then compared in full.
 /// </summary>
 public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) : IClassFixture<MigratedDatabaseFixture>
 {
-    private static readonly Lazy<Sample> SampleData = new(Sample.Read);
-
-    private static Sample Data => SampleData.Value;
+    private static SampleRecords Data => SampleRecords.Instance;
 
     [Fact]
     public async Task Whole_sample_gives_the_spec_derivation()
@@ -338,83 +333,15 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
     }
 
     /// <summary>One load as the pipeline runs it: empty staging, stage the batch, transform, commit.</summary>
-    private async Task<(long Staged, TransformCounts Counts)> LoadAsync(
+    private Task<(long Staged, TransformCounts Counts)> LoadAsync(
         IReadOnlyList<EventRecord> events, IReadOnlyList<SongRecord> songs, bool fullRefresh = false)
-    {
-        var staged = await StageAsync(events, songs);
-        await using var connection = await OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var counts = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, fullRefresh, CancellationToken.None);
-        await transaction.CommitAsync();
-        return (staged, counts);
-    }
+        => SampleWarehouse.LoadAsync(database.ConnectionString, events, songs, fullRefresh);
 
     private async Task<long> StageAsync(IReadOnlyList<EventRecord> events, IReadOnlyList<SongRecord> songs)
     {
         await using var connection = await OpenAsync();
-        await using (var truncate = new NpgsqlCommand("TRUNCATE TABLE staging_events, staging_songs", connection))
-        {
-            await truncate.ExecuteNonQueryAsync();
-        }
-
-        await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY staging_events (artist, auth, first_name, gender, item_in_session, last_name, length, level, location, method, "
-            + "page, registration, session_id, song, status, ts, user_agent, user_id) FROM STDIN (FORMAT BINARY)"))
-        {
-            foreach (var e in events)
-            {
-                await writer.StartRowAsync();
-                await WriteAsync(writer, e.Artist, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.Auth, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.FirstName, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.Gender, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.ItemInSession, NpgsqlDbType.Integer);
-                await WriteAsync(writer, e.LastName, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.Length, NpgsqlDbType.Double);
-                await WriteAsync(writer, e.Level, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.Location, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.Method, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.Page, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.Registration, NpgsqlDbType.Double);
-                await WriteAsync(writer, e.SessionId, NpgsqlDbType.Integer);
-                await WriteAsync(writer, e.Song, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.Status, NpgsqlDbType.Integer);
-                await WriteAsync(writer, e.Ts, NpgsqlDbType.Bigint);
-                await WriteAsync(writer, e.UserAgent, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, e.UserId, NpgsqlDbType.Varchar);
-            }
-
-            await writer.CompleteAsync();
-        }
-
-        await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY staging_songs (num_songs, artist_id, artist_latitude, artist_longitude, artist_location, artist_name, "
-            + "song_id, title, duration, year) FROM STDIN (FORMAT BINARY)"))
-        {
-            foreach (var s in songs)
-            {
-                await writer.StartRowAsync();
-                await WriteAsync(writer, s.NumSongs, NpgsqlDbType.Integer);
-                await WriteAsync(writer, s.ArtistId, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, s.ArtistLatitude, NpgsqlDbType.Double);
-                await WriteAsync(writer, s.ArtistLongitude, NpgsqlDbType.Double);
-                await WriteAsync(writer, s.ArtistLocation, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, s.ArtistName, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, s.SongId, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, s.Title, NpgsqlDbType.Varchar);
-                await WriteAsync(writer, s.Duration, NpgsqlDbType.Double);
-                await WriteAsync(writer, s.Year, NpgsqlDbType.Integer);
-            }
-
-            await writer.CompleteAsync();
-        }
-
-        await using var count = new NpgsqlCommand("SELECT COUNT(*) FROM staging_events", connection);
-        return (long)(await count.ExecuteScalarAsync())!;
+        return await SampleWarehouse.StageAsync(connection, events, songs);
     }
-
-    private static Task WriteAsync<T>(NpgsqlBinaryImporter writer, T? value, NpgsqlDbType type)
-        => value is null ? writer.WriteNullAsync() : writer.WriteAsync(value, type);
 
     private Task<Star> ReadStarAsync() => ReadStarAsync(database.ConnectionString);
 
@@ -528,15 +455,6 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
     // ----------------------------------------------------------------------------------------------
     // Records
 
-    internal sealed record EventRecord(
-        string? Artist, string? Auth, string? FirstName, string? Gender, int? ItemInSession, string? LastName,
-        double? Length, string? Level, string? Location, string? Method, string? Page, double? Registration,
-        int? SessionId, string? Song, int? Status, long? Ts, string? UserAgent, string? UserId);
-
-    internal sealed record SongRecord(
-        int? NumSongs, string? ArtistId, double? ArtistLatitude, double? ArtistLongitude, string? ArtistLocation,
-        string? ArtistName, string? SongId, string? Title, double? Duration, int? Year);
-
     internal sealed record SongPlayRow(DateTime StartTime, int UserId, string? Level, string? SongId, string? ArtistId, int SessionId, string? Location, string? UserAgent, int ItemInSession);
 
     internal sealed record UserRow(int UserId, string? FirstName, string? LastName, string? Gender, string? Level, long LastEventTs, int LastItemInSession);
@@ -550,84 +468,6 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
     internal sealed record Star(
         IReadOnlyList<SongPlayRow> SongPlays, IReadOnlyList<UserRow> Users, IReadOnlyList<SongRow> Songs,
         IReadOnlyList<ArtistRow> Artists, IReadOnlyList<TimeRow> Time);
-
-    /// <summary>The real sample, read with System.Text.Json independently of the production parser.</summary>
-    internal sealed class Sample
-    {
-        private readonly Dictionary<int, List<EventRecord>> _byDay;
-
-        private Sample(IReadOnlyList<SongRecord> songs, Dictionary<int, List<EventRecord>> byDay)
-        {
-            Songs = songs;
-            _byDay = byDay;
-            Events = [.. byDay.OrderBy(d => d.Key).SelectMany(d => d.Value)];
-            EarlierDays = [.. byDay.Where(d => d.Key <= 15).OrderBy(d => d.Key).SelectMany(d => d.Value)];
-            LaterDays = [.. byDay.Where(d => d.Key > 15).OrderBy(d => d.Key).SelectMany(d => d.Value)];
-        }
-
-        public IReadOnlyList<SongRecord> Songs { get; }
-
-        public IReadOnlyList<EventRecord> Events { get; }
-
-        /// <summary>Events of 1–15 November 2018 (batch A).</summary>
-        public IReadOnlyList<EventRecord> EarlierDays { get; }
-
-        /// <summary>Events of 16–30 November 2018 (batch B).</summary>
-        public IReadOnlyList<EventRecord> LaterDays { get; }
-
-        public IReadOnlyList<EventRecord> EventsOfDay(int day) => _byDay[day];
-
-        public static Sample Read()
-        {
-            var songs = new List<SongRecord>();
-            foreach (var file in Directory.GetFiles(TestEnvironment.SampleSongs, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                // One or more objects per file, each possibly spread over several lines.
-                var reader = new Utf8JsonReader(File.ReadAllBytes(file), new JsonReaderOptions { AllowMultipleValues = true });
-                while (reader.Read())
-                {
-                    var song = JsonElement.ParseValue(ref reader);
-                    songs.Add(new SongRecord(
-                        Int(song, "num_songs"), Text(song, "artist_id"), Number(song, "artist_latitude"), Number(song, "artist_longitude"),
-                        Text(song, "artist_location"), Text(song, "artist_name"), Text(song, "song_id"), Text(song, "title"),
-                        Number(song, "duration"), Int(song, "year")));
-                }
-            }
-
-            var byDay = new Dictionary<int, List<EventRecord>>();
-            foreach (var file in Directory.GetFiles(TestEnvironment.SampleLogs, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                var day = int.Parse(Regex.Match(Path.GetFileName(file), @"^\d{4}-\d{2}-(\d{2})-events\.json$").Groups[1].Value, CultureInfo.InvariantCulture);
-                var events = new List<EventRecord>();
-                foreach (var line in File.ReadLines(file, Encoding.UTF8).Where(l => !string.IsNullOrWhiteSpace(l)))
-                {
-                    var e = JsonDocument.Parse(line).RootElement;
-                    events.Add(new EventRecord(
-                        Text(e, "artist"), Text(e, "auth"), Text(e, "firstName"), Text(e, "gender"), Int(e, "itemInSession"),
-                        Text(e, "lastName"), Number(e, "length"), Text(e, "level"), Text(e, "location"), Text(e, "method"),
-                        Text(e, "page"), Number(e, "registration"), Int(e, "sessionId"), Text(e, "song"), Int(e, "status"),
-                        Long(e, "ts"), Text(e, "userAgent"), Text(e, "userId")));
-                }
-
-                byDay.Add(day, events);
-            }
-
-            Assert.Equal(71, songs.Count);
-            Assert.Equal(30, byDay.Count);
-            return new Sample(songs, byDay);
-        }
-
-        private static JsonElement? Value(JsonElement obj, string name)
-            => obj.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
-
-        private static string? Text(JsonElement obj, string name) => Value(obj, name)?.GetString();
-
-        private static double? Number(JsonElement obj, string name) => Value(obj, name)?.GetDouble();
-
-        private static int? Int(JsonElement obj, string name) => Value(obj, name)?.GetInt32();
-
-        private static long? Long(JsonElement obj, string name) => Value(obj, name)?.GetInt64();
-    }
 
     /// <summary>SPEC §3 in plain C#: what the star tables must hold after loading everything given.</summary>
     internal static class Oracle

@@ -9,7 +9,6 @@ namespace Sparkify.Warehouse.Tests.Loading;
 
 public sealed class WarehouseLoaderTests(SparkifySampleInS3 s3) : IClassFixture<SparkifySampleInS3>
 {
-    private static readonly Lazy<Sample> RealSample = new(Sample.Read);
 
     [Fact]
     public async Task Real_sample_loads_every_staging_row_and_the_star_tables_the_contract_derives()
@@ -26,7 +25,7 @@ public sealed class WarehouseLoaderTests(SparkifySampleInS3 s3) : IClassFixture<
         Assert.Equal(8056L, await ScalarAsync(connectionString, "SELECT COUNT(*) FROM staging_events"));
         Assert.Equal(71L, await ScalarAsync(connectionString, "SELECT COUNT(*) FROM staging_songs"));
         Assert.Equal(1L, await ScalarAsync(connectionString, "SELECT COUNT(*) FROM songplays WHERE song_id IS NOT NULL"));
-        AssertStar(Oracle.Derive(RealSample.Value.Events, RealSample.Value.Songs), await ReadStarAsync(connectionString));
+        AssertStar(Oracle.Derive(SampleRecords.Instance.Events, SampleRecords.Instance.Songs), await ReadStarAsync(connectionString));
 
         var run = await ReadRunAsync(connectionString, result.RunId);
         Assert.Equal((LoadRunStatus.Succeeded, 8056L, 71L, 0L, 6820L, result.UsersUpserted, 71L, result.ArtistsUpserted, result.TimeInserted),

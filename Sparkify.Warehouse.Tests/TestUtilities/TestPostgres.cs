@@ -17,7 +17,12 @@ internal static class TestPostgres
     public static Task<string> GetAdminConnectionStringAsync() => AdminConnection.Value;
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync(string prefix)
+    /// <param name="prefix">Start of the database name.</param>
+    /// <param name="icuLocale">
+    /// An ICU locale (e.g. <c>en-US</c>) to make the database's default collation a linguistic one,
+    /// for tests that must hold whatever the collation; null keeps the server's default.
+    /// </param>
+    public static async Task<string> CreateDatabaseAsync(string prefix, string? icuLocale = null)
     {
         var admin = await GetAdminConnectionStringAsync();
         var name = $"{prefix}_{Environment.ProcessId}_{Interlocked.Increment(ref _databaseCounter)}".ToLowerInvariant();
@@ -26,7 +31,8 @@ internal static class TestPostgres
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            var collation = icuLocale is null ? "" : $" TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE '{icuLocale}'";
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"{collation}", connection);
             await create.ExecuteNonQueryAsync();
         }
 

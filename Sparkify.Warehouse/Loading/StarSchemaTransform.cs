@@ -48,8 +48,8 @@ internal static class StarSchemaTransform
     // cast to BIGINT sits inside CASE so it only ever sees strings of at most 11 characters that
     // passed the pattern; "99999999999" is then rejected by the range check instead of overflowing.
     // Leading zeros are allowed ("007" is user 7), signs other than '-', spaces, decimals and
-    // exponents are not.
-    private const string ValidUserId =
+    // exponents are not. Internal so that sparkify check applies the very same rule (alias "e").
+    internal const string ValidUserId =
         "CASE WHEN e.user_id SIMILAR TO '-?[0-9]{1,10}' "
         + "THEN CAST(e.user_id AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE FALSE END";
 

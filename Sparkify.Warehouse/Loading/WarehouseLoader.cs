@@ -503,7 +503,14 @@ public sealed class WarehouseLoader
         => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString, _options.Provider).Options);
 
     private static IProgress<StagingProgress>? StagingProgress(string phase, IProgress<LoadProgress>? progress, Stopwatch clock)
-        => progress is null ? null : new Progress<StagingProgress>(p => progress.Report(new LoadProgress(phase, p.FilesRead, p.FilesTotal, p.RecordsStaged, p.BytesRead, clock.Elapsed)));
+        => progress is null ? null : new ForwardingProgress<StagingProgress>(p => progress.Report(new LoadProgress(phase, p.FilesRead, p.FilesTotal, p.RecordsStaged, p.BytesRead, clock.Elapsed)));
+
+    // Progress<T> would post each report to the thread pool, so reports could arrive after the next
+    // phase's; forwarding on the reporting thread keeps them in order.
+    private sealed class ForwardingProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {

@@ -1,9 +1,11 @@
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.Extensions.DependencyInjection;
+using Sparkify.Warehouse.Queries.Internal;
 
 namespace Sparkify.Warehouse.Infrastructure.Internal;
 
-/// <summary>Carries the warehouse target inside the EF options, so migrations services can read it.</summary>
+/// <summary>Carries the warehouse target inside the EF options, so migrations and query services can read it.</summary>
 internal sealed class WarehouseOptionsExtension : IDbContextOptionsExtension
 {
     private ExtensionInfo? _info;
@@ -17,7 +19,10 @@ internal sealed class WarehouseOptionsExtension : IDbContextOptionsExtension
     public void ApplyServices(IServiceCollection services)
     {
         // The migrations services are swapped through ReplaceService in UseWarehouse, which wins over
-        // Npgsql's TryAdd registrations regardless of extension order.
+        // Npgsql's TryAdd registrations regardless of extension order. Method translators are a
+        // multi-registration service: the plugin is added beside Npgsql's, as EF's own plugins are.
+        new EntityFrameworkRelationalServicesBuilder(services)
+            .TryAdd<IMethodCallTranslatorPlugin, WarehouseMethodCallTranslatorPlugin>();
     }
 
     public void Validate(IDbContextOptions options)

@@ -1,0 +1,42 @@
+using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.Tests.TestUtilities;
+
+namespace Sparkify.Warehouse.Tests.Cli;
+
+public sealed class DemoCommandTests
+{
+    [Fact]
+    public async Task Demo_runs_the_main_job_on_a_fresh_home_with_no_configuration()
+    {
+        var home = Path.Combine(Path.GetTempPath(), $"sparkify-demo-{Guid.NewGuid():N}");
+        var environment = new Dictionary<string, string?>
+        {
+            ["SPARKIFY_HOME"] = home,
+            ["SPARKIFY_CONNECTION"] = null,
+            ["ConnectionStrings__Warehouse"] = null,
+            ["Sparkify__ConnectionString"] = null,
+        };
+        try
+        {
+            var demo = await CliProcess.RunAsync(environment, "demo", "--songs", "120", "--events", "3000");
+
+            Assert.True(demo.ExitCode == 0, demo.ToString());
+            Assert.Contains("embedded PostgreSQL, database sparkify_demo", demo.Out, StringComparison.Ordinal);
+            Assert.Matches(@"load succeeded", demo.Out);
+            Assert.Matches(@"events staged\s*│\s*3,000", demo.Out);
+            Assert.Contains("top-songs:", demo.Out, StringComparison.Ordinal);
+            Assert.Contains("level-comparison:", demo.Out, StringComparison.Ordinal);
+            Assert.Matches(@"23h\s+█", demo.Out);
+            Assert.True(File.Exists(Path.Combine(home, "pgdata", "PG_VERSION")));
+
+            // A second demo reuses the server and, the load being idempotent, inserts nothing new.
+            var again = await CliProcess.RunAsync(environment, "demo", "--songs", "120", "--events", "3000");
+            Assert.True(again.ExitCode == 0, again.ToString());
+            Assert.Matches(@"songplays inserted\s*│\s*0\s", again.Out);
+        }
+        finally
+        {
+            await new LocalPostgresServer(home).DeleteAsync();
+        }
+    }
+}
