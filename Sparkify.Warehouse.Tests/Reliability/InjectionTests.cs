@@ -141,6 +141,25 @@ public sealed class InjectionTests(MigratedDatabaseFixture database) : IClassFix
         return code.ToString();
     }
 
+    [Theory]
+    [InlineData("top-songs", "--level", "paid' OR '1'='1")]
+    [InlineData("top-songs", "--from", "2018-11-01'; DROP TABLE users; --")]
+    [InlineData("top-songs", "--to", "now() --")]
+    [InlineData("top-songs", "--limit", "1; DROP TABLE users")]
+    [InlineData("user-history", "--user-id", "8 OR 1=1")]
+    [InlineData("top-songs; DROP TABLE users", "--format", "json")]
+    [InlineData("top-songs", "--format", "json'); DROP TABLE users; --")]
+    public async Task A_hostile_query_parameter_is_refused_with_a_message_and_changes_nothing(string query, string option, string value)
+    {
+        var cli = await CliRunner.RunAsync("query", query, option, value, "--connection", database.ConnectionString);
+
+        Assert.Equal(2, cli.ExitCode);
+        Assert.Empty(cli.Out);
+        Assert.StartsWith("error: ", cli.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", cli.Error, StringComparison.Ordinal);
+        Assert.Equal(1L, await WarehouseDb.ScalarAsync(database.ConnectionString, "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'users'"));
+    }
+
     [Fact]
     public async Task A_hostile_migration_name_is_refused_and_changes_nothing()
     {
