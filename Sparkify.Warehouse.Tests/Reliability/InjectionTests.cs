@@ -15,12 +15,15 @@ public sealed class InjectionTests(MigratedDatabaseFixture database) : IClassFix
     public static TheoryData<string, string> HostileRedshiftValues() => new()
     {
         { "--songs", "s3://udacity-dend/song_data" + DropUsers },
+        { "--songs", "/local/song_data" },
         { "--events", "s3://udacity-dend/log_data/\nDROP TABLE users" },
         { "--jsonpaths", "s3://udacity-dend/log_json_path.json' IAM_ROLE 'arn:aws:iam::999999999999:role/attacker" },
         { "--jsonpaths", "auto' MAXERROR 100000 --" },
         { "--iam-role", "arn:aws:iam::123456789012:role/dwhRole\nCREDENTIALS 'aws_access_key_id=x'" },
         { "--iam-role", "default' ACCEPTINVCHARS '" },
+        { "--iam-role", "arn:aws:iam::123456789012:role/x' CREDENTIALS 'y" },
         { "--s3-region", "us-west-2' MANIFEST --" },
+        { "--s3-region", "us-west-2'; --" },
         { "--s3-region", "us\u2010west\u20102" },
         { "--s3-endpoint", "http://127.0.0.1:4568/';DROP TABLE users;--" },
         { "--s3-endpoint", "http://127.0.0.1:4568/?x=" + DropUsers },

@@ -20,14 +20,12 @@ public sealed class LoadFaultTests
     {
         const string app = "fault-mid-copy";
         var connectionString = await MigratedDatabaseFixture.CreateAsync("midcopy");
-        var (earlier, _) = SampleBatches.SplitLogDays(15);
         var logs = SampleBatches.AllLogsExcept(30);
         var lastDay = await File.ReadAllBytesAsync(SampleBatches.LogFile(30));
         try
         {
             await using var fifo = await FifoFile.CreateAsync(Path.Combine(logs, "2018-11-30-events.json"));
-            await WarehouseDb.Loader(connectionString).LoadAsync(WarehouseDb.SampleRequest() with { EventsSource = earlier });
-            var before = await ReadStarAsync(connectionString);
+            var before = await WarehouseDb.PreloadEarlierDaysAsync(connectionString);
 
             // The last log file is a pipe: the events COPY is open and streaming while the load waits for it.
             var served = fifo.ServeAsync(lastDay, async () =>
@@ -36,7 +34,11 @@ public sealed class LoadFaultTests
                 WarehouseDb.Loader(LoadFaults.Tagged(connectionString, app), transientRetries: 0).LoadAsync(WarehouseDb.SampleRequest() with { EventsSource = logs }));
             await served;
 
-            Assert.StartsWith("The COPY into staging_events failed: lost the database connection: ", failure.Message, StringComparison.Ordinal);
+            // Whether the loader hears the server's goodbye or only a dead socket depends on timing; both say what happened.
+            Assert.True(
+                failure.Message.StartsWith($"PostgreSQL refused the COPY into staging_events: {LoadFaults.TerminatedReason}", StringComparison.Ordinal)
+                || failure.Message.StartsWith("The COPY into staging_events failed: lost the database connection: ", StringComparison.Ordinal),
+                failure.Message);
             AssertStar(before, await ReadStarAsync(connectionString));
             var runs = await WarehouseDb.RunsAsync(connectionString);
             Assert.Equal([LoadRunStatus.Succeeded, LoadRunStatus.Failed], runs.Select(r => r.Status));
@@ -52,7 +54,6 @@ public sealed class LoadFaultTests
         }
         finally
         {
-            Directory.Delete(Path.GetDirectoryName(earlier)!, recursive: true);
             Directory.Delete(logs, recursive: true);
         }
     }
@@ -62,36 +63,27 @@ public sealed class LoadFaultTests
     {
         const string app = "fault-mid-transform";
         var connectionString = await MigratedDatabaseFixture.CreateAsync("midtransform");
-        var (earlier, _) = SampleBatches.SplitLogDays(15);
-        try
+        var before = await WarehouseDb.PreloadEarlierDaysAsync(connectionString);
+
+        Task<LoadResult> load;
+        await using (await LoadFaults.LockTimeTableAsync(connectionString))
         {
-            await WarehouseDb.Loader(connectionString).LoadAsync(WarehouseDb.SampleRequest() with { EventsSource = earlier });
-            var before = await ReadStarAsync(connectionString);
+            (load, var pid) = await LoadFaults.StartBlockedLoadAsync(connectionString, app, WarehouseDb.Loader(LoadFaults.Tagged(connectionString, app)), WarehouseDb.SampleRequest());
 
-            Task<LoadResult> load;
-            await using (await LoadFaults.LockTimeTableAsync(connectionString))
-            {
-                (load, var pid) = await LoadFaults.StartBlockedLoadAsync(connectionString, app, WarehouseDb.Loader(LoadFaults.Tagged(connectionString, app)), WarehouseDb.SampleRequest());
-
-                // songplays, users, songs and artists are written inside the load's transaction by now.
-                AssertStar(before, await ReadStarAsync(connectionString));
-                await LoadFaults.TerminateAsync(connectionString, pid);
-            }
-
-            var result = await load;
-
-            AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
-            var runs = await WarehouseDb.RunsAsync(connectionString);
-            Assert.Equal([LoadRunStatus.Succeeded, LoadRunStatus.Failed, LoadRunStatus.Succeeded], runs.Select(r => r.Status));
-            Assert.Contains(LoadFaults.TerminatedReason, runs[1].Error, StringComparison.Ordinal);
-            Assert.EndsWith("(transient; the load was retried as a new run)", runs[1].Error, StringComparison.Ordinal);
-            Assert.Equal(result.RunId, runs[2].RunId);
-            Assert.Equal(SampleStars.Full.SongPlays.Count - before.SongPlays.Count, result.SongPlaysInserted);
+            // songplays, users, songs and artists are written inside the load's transaction by now.
+            AssertStar(before, await ReadStarAsync(connectionString));
+            await LoadFaults.TerminateAsync(connectionString, pid);
         }
-        finally
-        {
-            Directory.Delete(Path.GetDirectoryName(earlier)!, recursive: true);
-        }
+
+        var result = await load;
+
+        AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
+        var runs = await WarehouseDb.RunsAsync(connectionString);
+        Assert.Equal([LoadRunStatus.Succeeded, LoadRunStatus.Failed, LoadRunStatus.Succeeded], runs.Select(r => r.Status));
+        Assert.Contains(LoadFaults.TerminatedReason, runs[1].Error, StringComparison.Ordinal);
+        Assert.EndsWith("(transient; the load was retried as a new run)", runs[1].Error, StringComparison.Ordinal);
+        Assert.Equal(result.RunId, runs[2].RunId);
+        Assert.Equal(SampleStars.Full.SongPlays.Count - before.SongPlays.Count, result.SongPlaysInserted);
     }
 
     [Fact]
@@ -99,13 +91,11 @@ public sealed class LoadFaultTests
     {
         const string app = "fault-server-stop";
         var server = new LocalPostgresServer(Directory.CreateTempSubdirectory("sparkify-stopped-").FullName);
-        var (earlier, _) = SampleBatches.SplitLogDays(15);
         try
         {
             var connectionString = await server.CreateDatabaseAsync("stopped");
             await MigrateAsync(connectionString);
-            await WarehouseDb.Loader(connectionString).LoadAsync(WarehouseDb.SampleRequest() with { EventsSource = earlier });
-            var before = await ReadStarAsync(connectionString);
+            var before = await WarehouseDb.PreloadEarlierDaysAsync(connectionString);
 
             Task<LoadResult> load;
             await using (await LoadFaults.LockTimeTableAsync(connectionString))
@@ -137,7 +127,6 @@ public sealed class LoadFaultTests
         {
             Npgsql.NpgsqlConnection.ClearAllPools();
             await server.DeleteAsync();
-            Directory.Delete(Path.GetDirectoryName(earlier)!, recursive: true);
         }
     }
 
@@ -146,37 +135,28 @@ public sealed class LoadFaultTests
     {
         const string app = "fault-ctrl-c";
         var connectionString = await MigratedDatabaseFixture.CreateAsync("ctrlc");
-        var (earlier, _) = SampleBatches.SplitLogDays(15);
-        try
+        var before = await WarehouseDb.PreloadEarlierDaysAsync(connectionString);
+
+        CliResult cli;
+        await using (await LoadFaults.LockTimeTableAsync(connectionString))
         {
-            await WarehouseDb.Loader(connectionString).LoadAsync(WarehouseDb.SampleRequest() with { EventsSource = earlier });
-            var before = await ReadStarAsync(connectionString);
-
-            CliResult cli;
-            await using (await LoadFaults.LockTimeTableAsync(connectionString))
-            {
-                await using var process = SparkifyProcess.Start(
-                    new Dictionary<string, string?> { ["SPARKIFY_CONNECTION"] = LoadFaults.Tagged(connectionString, app) },
-                    "load", "--songs", TestEnvironment.SampleSongs, "--events", TestEnvironment.SampleLogs);
-                await LoadFaults.WaitForStatementAsync(connectionString, app, LoadFaults.TimeInsert, blockedOnLock: true);
-                await process.InterruptAsync();
-                cli = await process.WaitAsync(TimeSpan.FromMinutes(1));
-            }
-
-            Assert.True(cli.ExitCode == 130, cli.ToString());
-            Assert.Contains("Cancelled.", cli.Error, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", cli.Error, StringComparison.Ordinal);
-            AssertStar(before, await ReadStarAsync(connectionString));
-            var run = (await WarehouseDb.RunsAsync(connectionString))[^1];
-            Assert.Equal((LoadRunStatus.Failed, "cancelled"), (run.Status, run.Error));
-
-            await WarehouseDb.Loader(connectionString).LoadAsync(WarehouseDb.SampleRequest());
-            AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
+            await using var process = SparkifyProcess.Start(
+                new Dictionary<string, string?> { ["SPARKIFY_CONNECTION"] = LoadFaults.Tagged(connectionString, app) },
+                "load", "--songs", TestEnvironment.SampleSongs, "--events", TestEnvironment.SampleLogs);
+            await LoadFaults.WaitForStatementAsync(connectionString, app, LoadFaults.TimeInsert, blockedOnLock: true);
+            await process.InterruptAsync();
+            cli = await process.WaitAsync(TimeSpan.FromMinutes(1));
         }
-        finally
-        {
-            Directory.Delete(Path.GetDirectoryName(earlier)!, recursive: true);
-        }
+
+        Assert.True(cli.ExitCode == 130, cli.ToString());
+        Assert.Contains("Cancelled.", cli.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", cli.Error, StringComparison.Ordinal);
+        AssertStar(before, await ReadStarAsync(connectionString));
+        var run = (await WarehouseDb.RunsAsync(connectionString))[^1];
+        Assert.Equal((LoadRunStatus.Failed, "cancelled"), (run.Status, run.Error));
+
+        await WarehouseDb.Loader(connectionString).LoadAsync(WarehouseDb.SampleRequest());
+        AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
     }
 
     private static async Task MigrateAsync(string connectionString)

@@ -16,6 +16,7 @@ public sealed class S3FaultTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
 {
     private const string Songs = $"s3://{SparkifySampleInS3.Bucket}/song_data/";
     private const string Events = $"s3://{SparkifySampleInS3.Bucket}/log_data/";
+    private const string FirstLog = "log_data/2018/11/2018-11-01-events.json";
 
     [Fact]
     public async Task S3_5xx_answers_within_the_SDK_retry_budget_are_absorbed_and_the_load_succeeds()
@@ -51,24 +52,13 @@ public sealed class S3FaultTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
     public async Task An_S3_server_that_dies_mid_download_fails_the_load_after_bounded_retries_and_a_rerun_completes()
     {
         var connectionString = await MigratedDatabaseFixture.CreateAsync("s3dies");
-        var before = await PreloadEarlierDaysAsync(connectionString);
-        FaultyS3Proxy? proxy = null;
-        var cut = 0;
-        proxy = new FaultyS3Proxy(s3.Server.ServiceUrl, (number, request) =>
-        {
-            if (request.RawUrl!.Contains("/log_data/", StringComparison.Ordinal) && Interlocked.Exchange(ref cut, 1) == 0)
-            {
-                // Half of the first log file arrives, then the server is gone for good.
-                _ = Task.Run(async () =>
-                {
-                    await Task.Delay(50);
-                    proxy!.Stop();
-                });
-                return ProxyAction.CutBody;
-            }
+        var before = await WarehouseDb.PreloadEarlierDaysAsync(connectionString);
+        var died = 0;
+        var proxy = new FaultyS3Proxy(s3.Server.ServiceUrl, (_, request) =>
 
-            return ProxyAction.Forward;
-        });
+            // Half of the first log file arrives, then the server is gone for good. (The files after it,
+            // read ahead, meet a closed port, but the load consumes files in order.)
+            request.RawUrl!.EndsWith(FirstLog, StringComparison.Ordinal) && Interlocked.Exchange(ref died, 1) == 0 ? ProxyAction.DieMidBody : ProxyAction.Forward);
         await using (proxy)
         {
             var failure = await Assert.ThrowsAsync<WarehouseLoadException>(() =>
@@ -80,7 +70,7 @@ public sealed class S3FaultTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
         AssertStar(before, await ReadStarAsync(connectionString));
         var runs = await WarehouseDb.RunsAsync(connectionString);
         Assert.Equal([LoadRunStatus.Succeeded, LoadRunStatus.Failed, LoadRunStatus.Failed], runs.Select(r => r.Status));
-        Assert.StartsWith($"Could not read '{Events}", runs[1].Error, StringComparison.Ordinal);
+        Assert.StartsWith($"Could not read 's3://{SparkifySampleInS3.Bucket}/{FirstLog}': ", runs[1].Error, StringComparison.Ordinal);
         Assert.EndsWith("(transient; the load was retried as a new run)", runs[1].Error, StringComparison.Ordinal);
 
         await WarehouseDb.Loader(connectionString, s3: s3.Server.Settings()).LoadAsync(S3Request());
@@ -94,7 +84,7 @@ public sealed class S3FaultTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
     public async Task A_missing_bucket_key_or_prefix_fails_the_load_at_once_with_a_message_naming_it(string source, string uri, string message)
     {
         var connectionString = await MigratedDatabaseFixture.CreateAsync("s3missing");
-        var before = await PreloadEarlierDaysAsync(connectionString);
+        var before = await WarehouseDb.PreloadEarlierDaysAsync(connectionString);
         var request = source switch
         {
             "songs" => S3Request() with { SongsSource = uri },
@@ -115,7 +105,7 @@ public sealed class S3FaultTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
     public async Task A_403_from_S3_fails_the_load_at_once_without_retries_naming_the_object()
     {
         var connectionString = await MigratedDatabaseFixture.CreateAsync("s3denied");
-        var before = await PreloadEarlierDaysAsync(connectionString);
+        var before = await WarehouseDb.PreloadEarlierDaysAsync(connectionString);
         await using var proxy = new FaultyS3Proxy(s3.Server.ServiceUrl, (_, _) => ProxyAction.Error(HttpStatusCode.Forbidden, "AccessDenied"));
 
         var failure = await Assert.ThrowsAsync<WarehouseLoadException>(() =>
@@ -130,19 +120,4 @@ public sealed class S3FaultTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
     private static LoadRequest S3Request() => new() { SongsSource = Songs, EventsSource = Events };
 
     private static Sparkify.Warehouse.Loading.S3Settings Through(FaultyS3Proxy proxy) => new() { ServiceUrl = proxy.ServiceUrl, Region = "us-west-2", Anonymous = true };
-
-    /// <summary>Loads days 1–15 from local files, so "unchanged" and "complete" are different states.</summary>
-    private static async Task<Star> PreloadEarlierDaysAsync(string connectionString)
-    {
-        var (earlier, _) = SampleBatches.SplitLogDays(15);
-        try
-        {
-            await WarehouseDb.Loader(connectionString).LoadAsync(WarehouseDb.SampleRequest() with { EventsSource = earlier });
-            return await ReadStarAsync(connectionString);
-        }
-        finally
-        {
-            Directory.Delete(Path.GetDirectoryName(earlier)!, recursive: true);
-        }
-    }
 }

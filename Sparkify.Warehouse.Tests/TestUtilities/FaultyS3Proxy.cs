@@ -10,8 +10,8 @@ internal abstract record ProxyAction
     /// <summary>Pass the request to s3rver and its answer back.</summary>
     public static ProxyAction Forward { get; } = new ForwardAction(Truncate: false);
 
-    /// <summary>Pass it on, but drop the connection after half of the response body (the server died mid-download).</summary>
-    public static ProxyAction CutBody { get; } = new ForwardAction(Truncate: true);
+    /// <summary>Pass it on, but drop the connection after half of the response body and stop listening: the server died mid-download.</summary>
+    public static ProxyAction DieMidBody { get; } = new ForwardAction(Truncate: true);
 
     /// <summary>Answer with an S3 error document instead.</summary>
     public static ProxyAction Error(HttpStatusCode status, string code) => new ErrorAction(status, code);
@@ -187,6 +187,7 @@ internal sealed class FaultyS3Proxy : IAsyncDisposable
             await response.OutputStream.WriteAsync(body.AsMemory(0, body.Length / 2));
             await response.OutputStream.FlushAsync();
             response.Abort();
+            Stop();
             return;
         }
 

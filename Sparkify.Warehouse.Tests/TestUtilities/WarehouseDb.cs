@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Loading;
+using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
@@ -60,6 +61,24 @@ internal static class WarehouseDb
         {
             RetryBaseDelay = TimeSpan.FromMilliseconds(50),
         };
+
+    /// <summary>
+    /// Loads every song file and the logs of 1–15 November with the real loader, so that "unchanged" and
+    /// "everything loaded" are different states; returns the star tables it left.
+    /// </summary>
+    public static async Task<Star> PreloadEarlierDaysAsync(string connectionString)
+    {
+        var (earlier, _) = SampleBatches.SplitLogDays(15);
+        try
+        {
+            await Loader(connectionString).LoadAsync(SampleRequest() with { EventsSource = earlier });
+            return await ReadStarAsync(connectionString);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(earlier)!, recursive: true);
+        }
+    }
 
     public static LoadRequest SampleRequest() => new() { SongsSource = TestEnvironment.SampleSongs, EventsSource = TestEnvironment.SampleLogs };
 

@@ -16,7 +16,7 @@ namespace Sparkify.Warehouse.Loading.Sources;
 /// <para>A zero-byte file is an empty file, as an empty <c>.json</c> is. Files made of several
 /// concatenated gzip members are not supported: their last trailer covers only the last member.</para>
 /// </remarks>
-internal sealed class CheckedGzipStream : Stream
+internal sealed class CheckedGzipStream : ReadOnlyStream
 {
     private const int TrailerBytes = 8;
 
@@ -30,22 +30,6 @@ internal sealed class CheckedGzipStream : Stream
         _compressed = new TailStream(compressed);
         _gzip = new GZipStream(_compressed, CompressionMode.Decompress);
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -62,9 +46,6 @@ internal sealed class CheckedGzipStream : Stream
         return Account(read, buffer.Length);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         int read;
@@ -79,16 +60,6 @@ internal sealed class CheckedGzipStream : Stream
 
         return Account(read, buffer.Length);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -132,7 +103,7 @@ internal sealed class CheckedGzipStream : Stream
         => new($"it is not valid gzip data ({inner.Message.TrimEnd('.')})", inner);
 
     /// <summary>Passes reads through, remembering how many bytes went by and the last eight of them.</summary>
-    private sealed class TailStream(Stream inner) : Stream
+    private sealed class TailStream(Stream inner) : ReadOnlyStream
     {
         private readonly byte[] _tail = new byte[TrailerBytes];
 
@@ -140,22 +111,6 @@ internal sealed class CheckedGzipStream : Stream
 
         /// <summary>The last (up to) eight bytes read, oldest first.</summary>
         public ReadOnlySpan<byte> Tail => _tail;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -170,19 +125,6 @@ internal sealed class CheckedGzipStream : Stream
             Remember(buffer.Span[..read]);
             return read;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
@@ -214,4 +156,37 @@ internal sealed class CheckedGzipStream : Stream
             read.CopyTo(_tail.AsSpan(TrailerBytes - read.Length));
         }
     }
+}
+
+/// <summary>What a forward-only, read-only stream answers to everything but reading.</summary>
+internal abstract class ReadOnlyStream : Stream
+{
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
