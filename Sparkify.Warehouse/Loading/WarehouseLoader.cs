@@ -58,7 +58,10 @@ public sealed class WarehouseLoader
     /// <summary>
     /// Runs one load. Returns when it committed; throws <see cref="WarehouseLoadException"/> (the run is
     /// recorded as failed, nothing changed) when input was rejected beyond
-    /// <see cref="LoadRequest.MaxErrors"/> or anything else went wrong.
+    /// <see cref="LoadRequest.MaxErrors"/> or anything else went wrong, and a plain
+    /// <see cref="WarehouseException"/> when a setting is invalid or the warehouse cannot be reached at
+    /// all (then there is no run to record; a run left <c>running</c> by a lost connection is marked
+    /// failed by the next load).
     /// </summary>
     /// <remarks>
     /// A failure on the way to the database or to S3 (a dropped connection, a restarted server, an S3
