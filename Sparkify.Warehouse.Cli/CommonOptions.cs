@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sparkify.Warehouse.Infrastructure.Internal;
 
 namespace Sparkify.Warehouse.Cli;
 
@@ -7,26 +8,34 @@ internal static class CommonOptions
 {
     public static Option<WarehouseProvider?> Provider() => new("--provider")
     {
-        Description = "Target database: postgres (default; the embedded local server unless a connection is given) or redshift.",
+        Description = "Target database: postgres (default; the embedded local server unless a connection is given) or redshift (Sparkify:Provider).",
+        HelpName = "postgres|redshift",
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-            switch (text.ToLowerInvariant())
+            if (WarehouseProviderNames.TryParse(text, out var provider))
             {
-                case "postgres" or "postgresql":
-                    return WarehouseProvider.Postgres;
-                case "redshift":
-                    return WarehouseProvider.Redshift;
-                default:
-                    result.AddError($"Unknown provider '{text}'. Accepted: postgres, redshift.");
-                    return null;
+                return provider;
             }
+
+            result.AddError($"Unknown provider '{text}'. Accepted: {WarehouseProviderNames.Accepted}.");
+            return null;
         },
     };
 
     public static Option<string?> Connection() => new("--connection")
     {
-        Description = "Npgsql connection string of the warehouse (default: SPARKIFY_CONNECTION, ConnectionStrings:Warehouse, or the embedded local server).",
+        Description = "Npgsql connection string of the warehouse (default: SPARKIFY_CONNECTION, Sparkify:ConnectionString, ConnectionStrings:Warehouse, [CLUSTER] in --config, or the embedded local server).",
+    };
+
+    /// <summary>The name of <see cref="Config"/>, which configuration reads before the host is built.</summary>
+    public const string ConfigName = "--config";
+
+    public static Option<string?> Config() => new(ConfigName)
+    {
+        Description = "Read settings from the Python scripts' dwh.cfg ([CLUSTER], [IAM_ROLE], [S3]); implies --provider redshift unless --provider says otherwise.",
+        HelpName = "dwh.cfg",
+        Recursive = true,
     };
 
     public static Option<bool> Verbose() => new("--verbose")

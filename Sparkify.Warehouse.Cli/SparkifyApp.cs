@@ -3,7 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Sparkify.Warehouse.Cli.Configuration;
 
 namespace Sparkify.Warehouse.Cli;
 
@@ -12,32 +14,8 @@ internal static class SparkifyApp
 {
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
-        var verbose = args.Contains("--verbose");
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            // The command line belongs to System.CommandLine, not to configuration.
-            Args = [],
-            ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production,
-        });
-        builder.Configuration.AddUserSecrets(typeof(SparkifyApp).Assembly, optional: true);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
-        // Logs go to stderr so that stdout carries only results (scripts, CSV, JSON).
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        if (verbose)
-        {
-            builder.Logging.SetMinimumLevel(LogLevel.Debug);
-            builder.Logging.AddFilter("Sparkify", LogLevel.Debug);
-        }
-
-        using var host = builder.Build();
-        SecretFilePermissions.CheckAll(host.Services.GetRequiredService<IConfiguration>(), host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sparkify.Configuration"));
-        var cli = new CliContext(host.Services, host.Services.GetRequiredService<IConfiguration>(), stdout, stderr);
+        // Parsing comes first: the command line's setting options and --config file are configuration.
+        var cli = new CliContext(stdout, stderr);
         var root = SparkifyCommands.CreateRoot(cli);
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)
@@ -51,14 +29,99 @@ internal static class SparkifyApp
             return ExitCodes.Usage;
         }
 
+        IHost host;
         try
         {
+            host = BuildHost(parseResult, verbose: args.Contains("--verbose"));
+        }
+        catch (UsageException e)
+        {
+            await stderr.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        using (host)
+        {
+            cli.Attach(host.Services);
+            WarnAboutReadableSecrets(host.Services, parseResult);
+            return await InvokeAsync(parseResult, host.Services, stdout, stderr, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Every configuration file read, and a --config dwh.cfg, is checked for a secret others can read.</summary>
+    private static void WarnAboutReadableSecrets(IServiceProvider services, ParseResult parseResult)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sparkify.Configuration");
+        SecretFilePermissions.CheckAll(services.GetRequiredService<IConfiguration>(), logger);
+        if (CliConfiguration.Value(parseResult, CommonOptions.ConfigName) is { } dwhConfig)
+        {
+            SecretFilePermissions.Check(dwhConfig, logger);
+        }
+    }
+
+    private static IHost BuildHost(ParseResult parseResult, bool verbose)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            // The command line belongs to System.CommandLine, not to configuration.
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production,
+            // One short run: no file watchers.
+            Configuration = new ConfigurationManager { ["hostBuilder:reloadConfigOnChange"] = "false" },
+        });
+        CliConfiguration.Configure(builder.Configuration, builder.Environment, parseResult);
+
+        // The library's registration and start-up validation. A connection is checked only by commands
+        // that connect (scripts and dry runs do not), and PostgreSQL falls back to the embedded server.
+        WarehouseServiceCollectionExtensions.AddSparkifyWarehouse(builder.Services, builder.Configuration, configure: null, connectionRequired: false);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        // Logs go to stderr so that stdout carries only results (scripts, CSV, JSON).
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        // EF logs every failed command at Error, including its own probe of the migrations history table
+        // of an empty database. A failure reaches the user once, as the command's one-line error.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", verbose ? LogLevel.Debug : LogLevel.None);
+        if (verbose)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            builder.Logging.AddFilter("Sparkify", LogLevel.Debug);
+        }
+
+        return builder.Build();
+    }
+
+    private static async Task<int> InvokeAsync(ParseResult parseResult, IServiceProvider services, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Help and --version need no settings; a command does, and a bad one stops it before any work.
+            if (parseResult.Action is not null && parseResult.Action == parseResult.CommandResult.Command.Action)
+            {
+                services.GetRequiredService<IStartupValidator>().Validate();
+            }
+
             return await parseResult.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await stderr.WriteLineAsync("Cancelled.").ConfigureAwait(false);
             return ExitCodes.Cancelled;
+        }
+        catch (OptionsValidationException e)
+        {
+            foreach (var failure in e.Failures)
+            {
+                await stderr.WriteLineAsync("error: " + failure).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Usage;
         }
         catch (UsageException e)
         {

@@ -9,6 +9,7 @@ internal static class SparkifyCommands
     public static RootCommand CreateRoot(CliContext cli)
     {
         var root = new RootCommand("Sparkify warehouse: migrate, load, query and check the Sparkify star schema on PostgreSQL (embedded by default) or Amazon Redshift.");
+        root.Options.Add(CommonOptions.Config());
         root.Options.Add(CommonOptions.Verbose());
         root.Subcommands.Add(MigrateCommand.Create(cli));
         root.Subcommands.Add(DbCommand.Create(cli));

@@ -1,46 +1,26 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.Infrastructure.Internal;
 
 namespace Sparkify.Warehouse.Cli;
 
-/// <summary>Decides which database a command talks to, from options, environment and configuration.</summary>
+/// <summary>
+/// Decides which database a command talks to. The settings come from the host's
+/// <see cref="WarehouseOptions"/> (configuration, <c>--config</c> and the command line's options, in that
+/// order); with no connection configured, PostgreSQL means the embedded local server.
+/// </summary>
 internal sealed class WarehouseConnections(CliContext cli)
 {
-    public WarehouseProvider ResolveProvider(WarehouseProvider? option)
-    {
-        if (option is { } chosen)
-        {
-            return chosen;
-        }
+    private WarehouseOptions Configured => cli.Services.GetRequiredService<IOptions<WarehouseOptions>>().Value;
 
-        var configured = cli.Configuration["Sparkify:Provider"];
-        if (string.IsNullOrEmpty(configured))
-        {
-            return WarehouseProvider.Postgres;
-        }
+    /// <summary>The provider: <paramref name="option"/> when given, else the configured one.</summary>
+    public WarehouseProvider ResolveProvider(WarehouseProvider? option) => option ?? Configured.Provider;
 
-        return Enum.TryParse<WarehouseProvider>(configured, ignoreCase: true, out var provider)
-            ? provider
-            : throw new UsageException($"Sparkify:Provider is '{configured}'; accepted: postgres, redshift.");
-    }
-
-    /// <summary>
-    /// The connection string: <c>--connection</c>, then <c>SPARKIFY_CONNECTION</c>, then configuration;
-    /// refused (without being echoed: it may hold a password) when it does not parse.
-    /// </summary>
-    public string? FindConfigured(string? option)
-    {
-        var (value, origin) = NonEmpty(option) is { } fromOption ? (fromOption, "--connection")
-            : NonEmpty(Environment.GetEnvironmentVariable("SPARKIFY_CONNECTION")) is { } fromEnvironment ? (fromEnvironment, "SPARKIFY_CONNECTION")
-            : NonEmpty(cli.Configuration["Sparkify:ConnectionString"]) is { } fromSparkify ? (fromSparkify, "Sparkify:ConnectionString")
-            : (NonEmpty(cli.Configuration.GetConnectionString("Warehouse")), "ConnectionStrings:Warehouse");
-        return value is not null && ConnectionStringCheck.Problem(value) is { } problem
-            ? throw new UsageException($"The connection string from {origin} is not a valid Npgsql connection string: {problem}.")
-            : value;
-    }
+    /// <summary>The connection string: <paramref name="option"/>, else the configured one, if any.</summary>
+    public string? FindConfigured(string? option) => NonEmpty(option) ?? NonEmpty(Configured.ConnectionString);
 
     /// <summary>The configured connection, or else (PostgreSQL only) the embedded local server, started if needed.</summary>
     public async Task<string> ResolveAsync(WarehouseProvider provider, string? option, CancellationToken cancellationToken)
@@ -52,11 +32,44 @@ internal sealed class WarehouseConnections(CliContext cli)
 
         if (provider == WarehouseProvider.Redshift)
         {
-            throw new UsageException("Redshift needs a connection: pass --connection, set SPARKIFY_CONNECTION, or set ConnectionStrings:Warehouse.");
+            throw new UsageException(WarehouseOptionsValidator.MissingConnection(WarehouseSettingNames.Configuration, provider)
+                + " Pass --connection, set SPARKIFY_CONNECTION, or name the scripts' dwh.cfg with --config.");
         }
 
         return await CreateLocalServer().StartAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The configured options with the connection resolved (see <see cref="ResolveAsync"/>), as a new instance.</summary>
+    public async Task<WarehouseOptions> ResolveOptionsAsync(CancellationToken cancellationToken)
+    {
+        var options = CreateOptions();
+        options.ConnectionString = await ResolveAsync(options.Provider, null, cancellationToken).ConfigureAwait(false);
+        return options;
+    }
+
+    /// <summary>
+    /// A new instance of the configured options, bound and validated like the host's own, that the caller
+    /// may change without affecting anything else.
+    /// </summary>
+    public WarehouseOptions CreateOptions()
+        => cli.Services.GetRequiredService<IOptionsFactory<WarehouseOptions>>().Create(Options.DefaultName);
+
+    /// <summary>A context from the host's registration, connected as <see cref="ResolveAsync"/> decides.</summary>
+    public async Task<WarehouseDbContext> CreateContextAsync(CancellationToken cancellationToken)
+    {
+        var connectionString = await ResolveAsync(Configured.Provider, null, cancellationToken).ConfigureAwait(false);
+        var context = CreateOfflineContext();
+        if (NonEmpty(Configured.ConnectionString) is null)
+        {
+            context.Database.SetConnectionString(connectionString);
+        }
+
+        return context;
+    }
+
+    /// <summary>A context for work that never connects (scripts): no embedded server is started for it.</summary>
+    public WarehouseDbContext CreateOfflineContext()
+        => cli.Services.GetRequiredService<IDbContextFactory<WarehouseDbContext>>().CreateDbContext();
 
     /// <summary>The embedded server under <c>SPARKIFY_HOME</c> (default <c>~/.sparkify</c>).</summary>
     public LocalPostgresServer CreateLocalServer()

@@ -23,6 +23,12 @@ public sealed class WarehouseOptions
     /// </summary>
     public string? IamRole { get; set; }
 
+    /// <summary>
+    /// How many records a load may reject before it fails (Redshift's <c>MAXERROR</c>), from 0 (the
+    /// default, as in Redshift) to 100,000; used when <see cref="LoadRequest.MaxErrors"/> is null.
+    /// </summary>
+    public int MaxErrors { get; set; }
+
     /// <summary>How sources in S3 (or an S3-compatible store) are reached.</summary>
     public S3Settings S3 { get; set; } = new();
 

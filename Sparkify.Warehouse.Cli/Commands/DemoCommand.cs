@@ -66,7 +66,8 @@ internal static class DemoCommand
             }, cancellationToken).ConfigureAwait(false);
             await cli.Out.WriteLineAsync($"Generated {dataset.SongFiles:N0} song files and {dataset.Events:N0} events in {dataset.OutputDirectory}.").ConfigureAwait(false);
 
-            var options = CliWarehouseOptions.FromConfiguration(cli, WarehouseProvider.Postgres);
+            var options = connections.CreateOptions();
+            options.Provider = WarehouseProvider.Postgres;
             options.ConnectionString = connectionString;
             var logger = cli.Services.GetRequiredService<ILoggerFactory>().CreateLogger<WarehouseLoader>();
             var request = new LoadRequest { SongsSource = dataset.SongDataDirectory, EventsSource = dataset.LogDataDirectory, JsonPathsSource = dataset.JsonPathsFile };

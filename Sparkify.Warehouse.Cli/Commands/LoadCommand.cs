@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sparkify.Warehouse.Cli.Configuration;
 using Sparkify.Warehouse.Cli.Output;
 using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Redshift;
 using Spectre.Console;
 
 namespace Sparkify.Warehouse.Cli.Commands;
@@ -12,25 +14,28 @@ internal static class LoadCommand
 {
     public static Command Create(CliContext cli)
     {
-        var songs = new Option<string>("--songs") { Description = "Song data: a file, a folder (recursive *.json, *.json.gz) or s3://bucket/prefix.", Required = true };
-        var events = new Option<string>("--events") { Description = "Event logs (JSON Lines): a file, a folder or s3://bucket/prefix.", Required = true };
-        var jsonPaths = new Option<string?>("--jsonpaths") { Description = "JSONPaths file mapping event keys to staging_events columns (local or s3://; default: the standard Sparkify mapping)." };
-        var maxErrors = new Option<int>("--max-errors") { Description = "Rejected records tolerated before the load fails (Redshift MAXERROR).", DefaultValueFactory = _ => 0 };
+        var songs = new Option<string?>("--songs") { Description = "Song data: a file, a folder (recursive *.json, *.json.gz) or s3://bucket/prefix (default: Sparkify:Load:Songs, [S3] SONG_DATA in --config)." };
+        var events = new Option<string?>("--events") { Description = "Event logs (JSON Lines): a file, a folder or s3://bucket/prefix (default: Sparkify:Load:Events, [S3] LOG_DATA in --config)." };
+        var jsonPaths = new Option<string?>("--jsonpaths") { Description = "JSONPaths file mapping event keys to staging_events columns, local or s3:// (default: Sparkify:Load:JsonPaths, [S3] LOG_JSONPATH in --config, else the standard Sparkify mapping)." };
+        var maxErrors = new Option<int?>("--max-errors") { Description = "Rejected records tolerated before the load fails, as Redshift's MAXERROR (default: Sparkify:MaxErrors, else 0)." };
         maxErrors.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 0 or > 100_000)
+            if (result.GetValueOrDefault<int?>() is < 0 or > RedshiftCopyCommandBuilder.MaxErrorLimit)
             {
-                result.AddError("--max-errors must be between 0 and 100000.");
+                result.AddError($"--max-errors must be between 0 and {RedshiftCopyCommandBuilder.MaxErrorLimit}.");
             }
         });
         var fullRefresh = new Option<bool>("--full-refresh") { Description = "Empty the star tables before loading." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print every statement the load would send, without connecting." };
-        var iamRole = new Option<string?>("--iam-role") { Description = "Redshift: IAM role ARN that COPY uses to read S3 (or Sparkify:IamRole)." };
-        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint URL (path-style addressing), e.g. http://127.0.0.1:4568." };
-        var s3Region = new Option<string?>("--s3-region") { Description = "S3 region (default us-west-2); also Redshift COPY's REGION." };
+        var iamRole = new Option<string?>("--iam-role") { Description = "Redshift: IAM role ARN that COPY uses to read S3 (Sparkify:IamRole, [IAM_ROLE] ARN in --config)." };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint URL (path-style addressing), e.g. http://127.0.0.1:4568 (Sparkify:S3:ServiceUrl)." };
+        var s3Region = new Option<string?>("--s3-region") { Description = "S3 region (default us-west-2); also Redshift COPY's REGION (Sparkify:S3:Region)." };
         var provider = CommonOptions.Provider();
         var connection = CommonOptions.Connection();
 
+        // The setting options (provider, connection, IAM role, S3, max errors) reach the load through
+        // configuration (see CliConfiguration), so a value from appsettings, the environment or
+        // --config is used the same way as one given here.
         var command = new Command("load", "Load song data and event logs: COPY into staging, then derive the star tables, in one transaction.")
         {
             songs, events, jsonPaths, maxErrors, fullRefresh, dryRun, provider, connection, iamRole, s3Endpoint, s3Region,
@@ -38,21 +43,18 @@ internal static class LoadCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var connections = new WarehouseConnections(cli);
-            var chosen = connections.ResolveProvider(parseResult.GetValue(provider));
-            var options = CliWarehouseOptions.FromConfiguration(cli, chosen, parseResult.GetValue(iamRole), parseResult.GetValue(s3Endpoint), parseResult.GetValue(s3Region));
             var request = new LoadRequest
             {
-                SongsSource = parseResult.GetValue(songs)!,
-                EventsSource = parseResult.GetValue(events)!,
-                JsonPathsSource = parseResult.GetValue(jsonPaths),
-                MaxErrors = parseResult.GetValue(maxErrors),
+                SongsSource = Source(cli, parseResult.GetValue(songs), "--songs", CliConfiguration.LoadSongsKey, "SONG_DATA"),
+                EventsSource = Source(cli, parseResult.GetValue(events), "--events", CliConfiguration.LoadEventsKey, "LOG_DATA"),
+                JsonPathsSource = NonEmpty(parseResult.GetValue(jsonPaths)) ?? NonEmpty(cli.Configuration[CliConfiguration.LoadJsonPathsKey]),
                 FullRefresh = parseResult.GetValue(fullRefresh),
             };
             var logger = cli.Services.GetRequiredService<ILoggerFactory>().CreateLogger<WarehouseLoader>();
 
             if (parseResult.GetValue(dryRun))
             {
-                foreach (var statement in new WarehouseLoader(options, logger).Plan(request))
+                foreach (var statement in new WarehouseLoader(connections.CreateOptions(), logger).Plan(request))
                 {
                     await cli.Out.WriteLineAsync(statement.TrimEnd() + ";").ConfigureAwait(false);
                     await cli.Out.WriteLineAsync().ConfigureAwait(false);
@@ -61,8 +63,7 @@ internal static class LoadCommand
                 return ExitCodes.Success;
             }
 
-            options.ConnectionString = await connections.ResolveAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
-            var loader = new WarehouseLoader(options, logger);
+            var loader = new WarehouseLoader(await connections.ResolveOptionsAsync(cancellationToken).ConfigureAwait(false), logger);
             try
             {
                 var result = await RunWithProgressAsync(cli, loader, request, logger, cancellationToken).ConfigureAwait(false);
@@ -77,6 +78,12 @@ internal static class LoadCommand
         });
         return command;
     }
+
+    private static string Source(CliContext cli, string? option, string optionName, string key, string dwhConfigKey)
+        => NonEmpty(option) ?? NonEmpty(cli.Configuration[key])
+            ?? throw new UsageException($"load needs {optionName} (or {key}, or [S3] {dwhConfigKey} in a --config dwh.cfg).");
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     internal static async Task<LoadResult> RunWithProgressAsync(CliContext cli, WarehouseLoader loader, LoadRequest request, ILogger logger, CancellationToken cancellationToken)
     {

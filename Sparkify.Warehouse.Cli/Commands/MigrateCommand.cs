@@ -18,22 +18,22 @@ internal static class MigrateCommand
         var from = new Option<string?>("--from") { Description = "With --script: start after this migration." };
 
         var command = new Command("migrate", "Create or update the warehouse tables (EF Core migrations).") { provider, connection, script, target, from };
+        // --provider and --connection reach the context through configuration (see CliConfiguration).
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var connections = new WarehouseConnections(cli);
-            var chosen = connections.ResolveProvider(parseResult.GetValue(provider));
             if (parseResult.GetValue(script))
             {
-                // Scripting opens no connection; a placeholder without credentials keeps secrets out of it.
-                await using var scriptContext = WarehouseConnections.CreateContext(connections.FindConfigured(parseResult.GetValue(connection)) ?? "Host=localhost", chosen);
+                // Scripting opens no connection, so no embedded server is started and none is needed.
+                await using var scriptContext = connections.CreateOfflineContext();
                 var migrator = scriptContext.GetService<IMigrator>();
                 var sql = migrator.GenerateScript(parseResult.GetValue(from), parseResult.GetValue(target), MigrationsSqlGenerationOptions.Default);
                 await cli.Out.WriteAsync(sql).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
 
-            var connectionString = await connections.ResolveAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
-            await using var context = WarehouseConnections.CreateContext(connectionString, chosen);
+            await using var context = await connections.CreateContextAsync(cancellationToken).ConfigureAwait(false);
+            var chosen = connections.ResolveProvider(null);
             var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
             await context.GetService<IMigrator>().MigrateAsync(parseResult.GetValue(target), cancellationToken).ConfigureAwait(false);
             var logger = cli.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sparkify.Migrate");

@@ -64,7 +64,7 @@ public sealed class WarehouseLoaderTests(SparkifySampleInS3 s3) : IClassFixture<
     [Fact]
     public async Task Two_batches_in_either_order_equal_one_load_and_reloading_changes_nothing()
     {
-        var (earlier, later) = SampleBatches.SplitLogDays(15);
+        var (earlier, later) = SplitLogDays(15);
         var atOnce = await MigratedDatabaseFixture.CreateAsync("atonce");
         var forward = await MigratedDatabaseFixture.CreateAsync("forward");
         var backward = await MigratedDatabaseFixture.CreateAsync("backward");
@@ -182,10 +182,61 @@ public sealed class WarehouseLoaderTests(SparkifySampleInS3 s3) : IClassFixture<
         await Sqlfluff.AssertParsesAsync(cli.Out);
     }
 
+    // The IAM role and region are settings, checked when the CLI starts (a usage error, exit 2); the
+    // sources are checked by the load itself (exit 1).
+    [Theory]
+    [InlineData("--songs", "s3://udacity-dend/song_data'; DROP TABLE users; --", 1)]
+    [InlineData("--iam-role", "arn:aws:iam::123456789012:role/x' CREDENTIALS 'y", 2)]
+    [InlineData("--s3-region", "us-west-2'; --", 2)]
+    [InlineData("--songs", "/local/song_data", 1)]
+    [InlineData("--events", "s3://udacity-dend/log_data/\nDROP TABLE users", 1)]
+    [InlineData("--jsonpaths", "s3://udacity-dend/log_json_path.json' IAM_ROLE 'arn:aws:iam::999999999999:role/attacker", 1)]
+    [InlineData("--jsonpaths", "auto' MAXERROR 100000 --", 1)]
+    [InlineData("--iam-role", "arn:aws:iam::123456789012:role/dwhRole\nCREDENTIALS 'aws_access_key_id=x'", 2)]
+    [InlineData("--iam-role", "default' ACCEPTINVCHARS '", 2)]
+    [InlineData("--s3-region", "us-west-2' MANIFEST --", 2)]
+    [InlineData("--s3-region", "us\u2010west\u20102", 2)]
+    [InlineData("--s3-endpoint", "http://127.0.0.1:4568/';DROP TABLE users;--", 2)]
+    [InlineData("--s3-endpoint", "http://127.0.0.1:4568/?x='; DROP TABLE users; --", 2)]
+    [InlineData("--s3-endpoint", "javascript:alert(1)", 2)]
+    public async Task Redshift_load_refuses_hostile_or_local_values_before_any_sql(string option, string value, int exitCode)
+    {
+        var args = new Dictionary<string, string>
+        {
+            ["--songs"] = "s3://udacity-dend/song_data/",
+            ["--events"] = "s3://udacity-dend/log_data/",
+            ["--jsonpaths"] = "s3://udacity-dend/log_json_path.json",
+            ["--iam-role"] = "arn:aws:iam::123456789012:role/dwhRole",
+            ["--s3-region"] = "us-west-2",
+        };
+        args[option] = value;
+
+        var cli = await CliRunner.RunAsync(["load", "--dry-run", "--provider", "redshift", .. args.SelectMany(a => new[] { a.Key, a.Value })]);
+
+        Assert.Equal(exitCode, cli.ExitCode);
+        Assert.Empty(cli.Out);
+        Assert.StartsWith("error: ", cli.Error, StringComparison.Ordinal);
+    }
+
     private WarehouseLoader Loader(string connectionString)
         => new(new WarehouseOptions { ConnectionString = connectionString, S3 = s3.Server.Settings() });
 
     private static LoadRequest SampleRequest() => new() { SongsSource = TestEnvironment.SampleSongs, EventsSource = TestEnvironment.SampleLogs };
+
+    /// <summary>Copies the sample's log files into two temporary folders: days up to <paramref name="lastEarlierDay"/>, and the rest.</summary>
+    private static (string Earlier, string Later) SplitLogDays(int lastEarlierDay)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"sparkify-split-{Guid.NewGuid():N}");
+        var earlier = Directory.CreateDirectory(Path.Combine(root, "earlier")).FullName;
+        var later = Directory.CreateDirectory(Path.Combine(root, "later")).FullName;
+        foreach (var file in Directory.GetFiles(TestEnvironment.SampleLogs, "*.json", SearchOption.AllDirectories))
+        {
+            var day = int.Parse(Path.GetFileName(file)[8..10], System.Globalization.CultureInfo.InvariantCulture);
+            File.Copy(file, Path.Combine(day <= lastEarlierDay ? earlier : later, Path.GetFileName(file)));
+        }
+
+        return (earlier, later);
+    }
 
     private static WarehouseDbContext Context(string connectionString)
         => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString).Options);

@@ -4,53 +4,14 @@ namespace Sparkify.Warehouse.Tests.Reliability;
 
 /// <summary>
 /// Issue 6, item 4: no value a user passes changes the SQL that is sent. Values that end up inside SQL
-/// text (Redshift COPY's S3 URIs, role, region) are validated and hostile ones refused with a message;
+/// text (Redshift COPY's S3 URIs, role, region) are validated and hostile ones refused with a message
+/// (<c>WarehouseLoaderTests.Redshift_load_refuses_hostile_or_local_values_before_any_sql</c>);
 /// values that reach PostgreSQL as data (sources, paths) go as bind parameters or COPY data; values
 /// that never reach SQL (endpoint, connection string, migration name) are checked where they are used.
 /// </summary>
 public sealed class InjectionTests(MigratedDatabaseFixture database) : IClassFixture<MigratedDatabaseFixture>
 {
     private const string DropUsers = "'; DROP TABLE users; --";
-
-    public static TheoryData<string, string> HostileRedshiftValues() => new()
-    {
-        { "--songs", "s3://udacity-dend/song_data" + DropUsers },
-        { "--songs", "/local/song_data" },
-        { "--events", "s3://udacity-dend/log_data/\nDROP TABLE users" },
-        { "--jsonpaths", "s3://udacity-dend/log_json_path.json' IAM_ROLE 'arn:aws:iam::999999999999:role/attacker" },
-        { "--jsonpaths", "auto' MAXERROR 100000 --" },
-        { "--iam-role", "arn:aws:iam::123456789012:role/dwhRole\nCREDENTIALS 'aws_access_key_id=x'" },
-        { "--iam-role", "default' ACCEPTINVCHARS '" },
-        { "--iam-role", "arn:aws:iam::123456789012:role/x' CREDENTIALS 'y" },
-        { "--s3-region", "us-west-2' MANIFEST --" },
-        { "--s3-region", "us-west-2'; --" },
-        { "--s3-region", "us\u2010west\u20102" },
-        { "--s3-endpoint", "http://127.0.0.1:4568/';DROP TABLE users;--" },
-        { "--s3-endpoint", "http://127.0.0.1:4568/?x=" + DropUsers },
-        { "--s3-endpoint", "javascript:alert(1)" },
-    };
-
-    [Theory]
-    [MemberData(nameof(HostileRedshiftValues))]
-    public async Task A_hostile_value_for_a_Redshift_load_is_refused_with_a_message_before_any_SQL(string option, string value)
-    {
-        var args = new Dictionary<string, string>
-        {
-            ["--songs"] = "s3://udacity-dend/song_data/",
-            ["--events"] = "s3://udacity-dend/log_data/",
-            ["--jsonpaths"] = "s3://udacity-dend/log_json_path.json",
-            ["--iam-role"] = "arn:aws:iam::123456789012:role/dwhRole",
-            ["--s3-region"] = "us-west-2",
-        };
-        args[option] = value;
-
-        var cli = await CliRunner.RunAsync(["load", "--dry-run", "--provider", "redshift", .. args.SelectMany(a => new[] { a.Key, a.Value })]);
-
-        Assert.Equal(1, cli.ExitCode);
-        Assert.Empty(cli.Out);
-        var error = Assert.Single(cli.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
-    }
 
     [Theory]
     [InlineData("garbage")]
@@ -65,7 +26,7 @@ public sealed class InjectionTests(MigratedDatabaseFixture database) : IClassFix
             var cli = await CliRunner.RunAsync([.. command, "--connection", connection]);
 
             Assert.Equal(2, cli.ExitCode);
-            Assert.StartsWith("error: The connection string from --connection is not a valid Npgsql connection string: ", cli.Error, StringComparison.Ordinal);
+            Assert.StartsWith("error: Sparkify:ConnectionString is not a valid Npgsql connection string: ", cli.Error, StringComparison.Ordinal);
             Assert.DoesNotContain("Hunter2", cli.Error + cli.Out, StringComparison.Ordinal);
             Assert.DoesNotContain("DROP", cli.Error + cli.Out, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", cli.Error, StringComparison.Ordinal);

@@ -91,8 +91,8 @@ public sealed class SecretsTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
         {
             ("signed load succeeds", await Sparkify(signed, ["load", "--verbose", .. s3Sample]), 0),
             ("unknown access key", await Sparkify(new(signed) { ["AWS_ACCESS_KEY_ID"] = "AKIAFAKEFAKEFAKEFAKE" }, ["load", "--verbose", .. s3Sample]), 1),
-            ("password in --s3-endpoint", await Sparkify(signed, ["load", "--verbose", "--s3-endpoint", userInfo, .. s3Sample]), 1),
-            ("password in Sparkify:S3:ServiceUrl", await Sparkify(new(signed) { ["Sparkify__S3__ServiceUrl"] = userInfo }, ["load", "--verbose", .. s3Sample]), 1),
+            ("password in --s3-endpoint", await Sparkify(signed, ["load", "--verbose", "--s3-endpoint", userInfo, .. s3Sample]), 2),
+            ("password in Sparkify:S3:ServiceUrl", await Sparkify(new(signed) { ["Sparkify__S3__ServiceUrl"] = userInfo }, ["load", "--verbose", .. s3Sample]), 2),
         };
 
         Assert.All(runs, run =>
@@ -101,7 +101,7 @@ public sealed class SecretsTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
             AssertNoSecret(run.What, run.Result.Out + run.Result.Error);
         });
         Assert.Contains("S3 rejected the AWS credentials (InvalidAccessKeyId)", runs[1].Result.Error, StringComparison.Ordinal);
-        Assert.Contains("S3 setting ServiceUrl is not the root URL", runs[2].Result.Error, StringComparison.Ordinal);
+        Assert.Contains("ServiceUrl is not the root URL", runs[2].Result.Error, StringComparison.Ordinal);
         await AssertAuditTablesHoldNoSecretAsync(connectionString, expectedRuns: 2);
     }
 
@@ -126,6 +126,15 @@ public sealed class SecretsTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
             AssertNoSecret("loose", loose.Out + loose.Error);
             Assert.True(tight.ExitCode == 0, tight.ToString());
             Assert.DoesNotContain("other users can read it", tight.Error, StringComparison.Ordinal);
+
+            // The same for a dwh.cfg given with --config.
+            var dwhConfig = Path.Combine(home, "dwh.cfg");
+            await File.WriteAllTextAsync(dwhConfig, SeedDwhConfig.Text(new NpgsqlConnectionStringBuilder("Host=dwh.example.com;Port=5439;Database=dwh;Username=u") { Password = DbPassword }));
+            File.SetUnixFileMode(dwhConfig, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+            var cfg = await CliProcess.RunAsync(environment, "migrate", "--script", "--config", dwhConfig);
+            Assert.True(cfg.ExitCode == 0, cfg.ToString());
+            Assert.Contains($"{dwhConfig} holds a password or secret and other users can read it (mode 0640)", cfg.Error, StringComparison.Ordinal);
+            AssertNoSecret("dwh.cfg", cfg.Out + cfg.Error);
         }
         finally
         {

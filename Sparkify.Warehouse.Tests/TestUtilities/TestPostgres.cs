@@ -50,6 +50,23 @@ internal static class TestPostgres
         await drop.ExecuteNonQueryAsync();
     }
 
+    private const string HomePrefix = "sparkify-tests-";
+
+    /// <summary>
+    /// Stops and removes the servers of earlier test runs whose process is gone: the test host can be
+    /// ended before its exit handlers finish, which would otherwise leave a postmaster behind.
+    /// </summary>
+    private static async Task RemoveAbandonedServersAsync()
+    {
+        foreach (var home in Directory.GetDirectories(Path.GetTempPath(), HomePrefix + "*"))
+        {
+            if (int.TryParse(Path.GetFileName(home)[HomePrefix.Length..], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            {
+                await new LocalPostgresServer(home).DeleteAsync();
+            }
+        }
+    }
+
     private static async Task<string> StartAsync()
     {
         if (Environment.GetEnvironmentVariable("SPARKIFY_TEST_CONNECTION") is { Length: > 0 } existing)
@@ -57,8 +74,10 @@ internal static class TestPostgres
             return existing;
         }
 
+        await RemoveAbandonedServersAsync();
+
         // The same component the CLI uses for its embedded default, in a throwaway home.
-        var server = new LocalPostgresServer(Path.Combine(Path.GetTempPath(), $"sparkify-tests-{Environment.ProcessId}"));
+        var server = new LocalPostgresServer(Path.Combine(Path.GetTempPath(), $"{HomePrefix}{Environment.ProcessId}"));
         var connectionString = await server.StartAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DeleteAsync().GetAwaiter().GetResult();
         return new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" }.ConnectionString;

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 using Sparkify.Warehouse;
 using Sparkify.Warehouse.Infrastructure.Internal;
 using Sparkify.Warehouse.Migrations.Internal;
@@ -27,14 +28,32 @@ public static class WarehouseDbContextOptionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
         ArgumentNullException.ThrowIfNull(connectionString);
+        return UseWarehouseCore(optionsBuilder, connectionString, provider);
+    }
 
-        optionsBuilder.UseNpgsql(connectionString, npgsql =>
+    /// <summary>
+    /// <see cref="UseWarehouse(DbContextOptionsBuilder, string, WarehouseProvider)"/>, where a null
+    /// connection string leaves it to be set on the context before first use
+    /// (<c>Database.SetConnectionString</c>), as the CLI does when it starts its embedded server.
+    /// </summary>
+    internal static DbContextOptionsBuilder UseWarehouseCore(DbContextOptionsBuilder optionsBuilder, string? connectionString, WarehouseProvider provider)
+    {
+        void Configure(NpgsqlDbContextOptionsBuilder npgsql)
         {
             if (provider == WarehouseProvider.Redshift)
             {
                 npgsql.UseRedshift();
             }
-        });
+        }
+
+        if (connectionString is null)
+        {
+            optionsBuilder.UseNpgsql(Configure);
+        }
+        else
+        {
+            optionsBuilder.UseNpgsql(connectionString, Configure);
+        }
 
         ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new WarehouseOptionsExtension(provider));
         optionsBuilder.ReplaceService<IMigrationsSqlGenerator, WarehouseMigrationsSqlGenerator>();

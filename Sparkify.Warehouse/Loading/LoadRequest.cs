@@ -15,8 +15,11 @@ public sealed record LoadRequest
     /// </summary>
     public string? JsonPathsSource { get; init; }
 
-    /// <summary>How many records may be rejected before the load fails (Redshift's <c>MAXERROR</c>); default 0.</summary>
-    public int MaxErrors { get; init; }
+    /// <summary>
+    /// How many records may be rejected before the load fails (Redshift's <c>MAXERROR</c>); null means
+    /// <see cref="WarehouseOptions.MaxErrors"/> (default 0).
+    /// </summary>
+    public int? MaxErrors { get; init; }
 
     /// <summary>Empties the star tables before loading, instead of merging into them.</summary>
     public bool FullRefresh { get; init; }

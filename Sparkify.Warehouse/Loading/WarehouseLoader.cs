@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
+using Sparkify.Warehouse.Infrastructure.Internal;
 using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Redshift;
@@ -76,15 +77,11 @@ public sealed class WarehouseLoader
     /// <returns>The committed run's counts.</returns>
     public Task<LoadResult> LoadAsync(LoadRequest request, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        request = WithDefaults(request);
         Validate(request);
         var connectionString = _options.ConnectionString is { Length: > 0 } cs
             ? cs
             : throw new WarehouseException("No warehouse connection string is configured (WarehouseOptions.ConnectionString).");
-        if (_options.TransientRetries < 0)
-        {
-            throw new WarehouseException($"TransientRetries must be 0 or more, not {_options.TransientRetries}.");
-        }
-
         return LoadWithRetriesAsync(request, connectionString, progress, cancellationToken);
     }
 
@@ -96,6 +93,7 @@ public sealed class WarehouseLoader
     /// <returns>The SQL statements, each without a terminating semicolon.</returns>
     public IReadOnlyList<string> Plan(LoadRequest request)
     {
+        request = WithDefaults(request);
         Validate(request);
         // The plan shows the SQL of a run; the real run gets its own id.
         var runId = Guid.NewGuid();
@@ -232,7 +230,7 @@ public sealed class WarehouseLoader
         var runId = Guid.NewGuid();
         var clock = Stopwatch.StartNew();
         var startedAt = DateTime.UtcNow;
-        var rejects = new RejectLog(runId, request.MaxErrors);
+        var rejects = new RejectLog(runId, request.MaxErrors!.Value);
         var counts = new RunCounts();
         var committing = false;
 
@@ -263,7 +261,7 @@ public sealed class WarehouseLoader
 
             if (rejects.LimitExceeded)
             {
-                throw new RejectLimitExceededException(RejectLimitMessage(rejects.Count, request.MaxErrors, rejects.Errors));
+                throw new RejectLimitExceededException(RejectLimitMessage(rejects.Count, request.MaxErrors!.Value, rejects.Errors));
             }
 
             progress?.Report(new LoadProgress("transforming", 0, null, counts.SongsStaged + counts.EventsStaged, counts.BytesRead, clock.Elapsed));
@@ -329,7 +327,7 @@ public sealed class WarehouseLoader
             counts.Rejected = await ScalarAsync(connection, $"SELECT COUNT(*) FROM load_errors WHERE run_id = '{runId}'", cancellationToken).ConfigureAwait(false);
             if (counts.Rejected > request.MaxErrors)
             {
-                throw new RejectLimitExceededException(RejectLimitMessage(counts.Rejected, request.MaxErrors, []));
+                throw new RejectLimitExceededException(RejectLimitMessage(counts.Rejected, request.MaxErrors!.Value, []));
             }
 
             progress?.Report(new LoadProgress("transforming", 0, null, counts.SongsStaged + counts.EventsStaged, 0, clock.Elapsed));
@@ -377,7 +375,7 @@ public sealed class WarehouseLoader
         JsonPathsSource = request.JsonPathsSource,
         IamRole = _options.IamRole ?? throw new WarehouseException("Redshift loads need an IAM role that can read the S3 sources: set --iam-role (or Sparkify:IamRole)."),
         Region = _options.S3.Region ?? S3Settings.DefaultRegion,
-        MaxErrors = request.MaxErrors,
+        MaxErrors = request.MaxErrors!.Value,
     };
 
     private async Task AcquirePostgresLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -477,15 +475,20 @@ public sealed class WarehouseLoader
             "Load {RunId} succeeded in {Elapsed:0.0}s: {Songs} songs and {Events} events staged, {Rejected} rejected, {SongPlays} songplays inserted",
             result.RunId, result.Elapsed.TotalSeconds, result.SongsStaged, result.EventsStaged, result.Rejected, result.SongPlaysInserted);
 
-    private void Validate(LoadRequest request)
+    /// <summary>The request with the options' defaults filled in, so the rest of a load reads one place.</summary>
+    private LoadRequest WithDefaults(LoadRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return request.MaxErrors is null ? request with { MaxErrors = _options.MaxErrors } : request;
+    }
 
-        // Settings are checked before anything runs, whether or not this load reaches S3.
-        _ = S3ClientFactory.CreateConfig(_options.S3);
-        if (_options.ConnectionString is { Length: > 0 } connectionString && ConnectionStringCheck.Problem(connectionString) is { } problem)
+    private void Validate(LoadRequest request)
+    {
+        // Options built by hand get the same checks as options bound by AddSparkifyWarehouse, before
+        // anything runs, whether or not this load reaches S3.
+        if (new WarehouseOptionsValidator(WarehouseSettingNames.Properties, connectionRequired: false).Validate(null, _options) is { Failed: true } invalid)
         {
-            throw new WarehouseException($"WarehouseOptions.ConnectionString is not a valid Npgsql connection string: {problem}.");
+            throw new WarehouseException(string.Join(" ", invalid.Failures ?? []));
         }
 
         if (string.IsNullOrWhiteSpace(request.SongsSource) || string.IsNullOrWhiteSpace(request.EventsSource))

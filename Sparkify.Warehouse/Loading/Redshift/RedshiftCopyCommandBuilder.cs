@@ -227,13 +227,17 @@ internal static partial class RedshiftCopyCommandBuilder
             throw new WarehouseException("IAM role is not set: give the ARN of a role the cluster may assume to read S3 (arn:aws:iam::<account>:role/<name>), or 'default'.");
         }
 
-        if (!IamRolePattern().IsMatch(value) || value.Contains("--", StringComparison.Ordinal))
+        if (!IsIamRoleArn(value))
         {
             throw new WarehouseException($"IAM role {InputDisplay.Quote(value)} is not an IAM role ARN of the form arn:aws:iam::<12-digit account>:role/<name>.");
         }
 
         return value;
     }
+
+    /// <summary>Whether <paramref name="value"/> is an IAM role ARN that is safe to put in a COPY literal.</summary>
+    internal static bool IsIamRoleArn(string value)
+        => IamRolePattern().IsMatch(value) && !value.Contains("--", StringComparison.Ordinal);
 
     private static string ValidateRegion(string? value)
     {

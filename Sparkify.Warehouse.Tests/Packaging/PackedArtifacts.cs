@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Reflection;
+using Sparkify.Warehouse.Tests.TestUtilities;
+
+namespace Sparkify.Warehouse.Tests.Packaging;
+
+/// <summary>
+/// Packs the solution once per test class into a throwaway folder feed, under a version no real
+/// release has, so nothing stale in the NuGet caches can stand in for what was just built. The projects
+/// are already built for this test run, so packing does not build them again.
+/// </summary>
+public sealed class PackedArtifacts : IAsyncLifetime
+{
+    public string Folder { get; } = Directory.CreateTempSubdirectory("sparkify-pack-").FullName;
+
+    public string Feed => Path.Combine(Folder, "feed");
+
+    public string Version { get; } = "0.0.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
+
+    public async Task InitializeAsync()
+    {
+        var configuration = typeof(PackedArtifacts).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var pack = await ProcessRunner.RunAsync("dotnet",
+            ["pack", "Sparkify.sln", "--no-build", "--no-restore", "-c", configuration, "-o", Feed, $"-p:Version={Version}", "-nologo"],
+            environment: QuietDotnet(), timeout: TimeSpan.FromMinutes(5));
+        Assert.True(pack.ExitCode == 0, pack.ToString());
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Folder, recursive: true);
+
+        // Restores and tool installs extracted the test version into the global packages folder.
+        var globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        foreach (var id in new[] { "sparkify.warehouse", "sparkify.warehouse.cli" })
+        {
+            var extracted = Path.Combine(globalPackages, id, Version);
+            if (Directory.Exists(extracted))
+            {
+                Directory.Delete(extracted, recursive: true);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The environment for child <c>dotnet</c> commands: no banners, no telemetry, no inherited warehouse settings.</summary>
+    public static Dictionary<string, string?> QuietDotnet() => new()
+    {
+        ["DOTNET_NOLOGO"] = "1",
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
+        ["SPARKIFY_CONNECTION"] = null,
+    };
+}
