@@ -31,11 +31,4 @@ public sealed class WarehouseOptions
 
     /// <summary>How sources in S3 (or an S3-compatible store) are reached.</summary>
     public S3Settings S3 { get; set; } = new();
-
-    /// <summary>
-    /// How many times a load that failed for a transient reason (a dropped database connection, a
-    /// restarted server, an S3 5xx) is repeated from the start, with exponential backoff; default 2,
-    /// 0 disables. Each attempt is its own run in <c>load_runs</c>.
-    /// </summary>
-    public int TransientRetries { get; set; } = 2;
 }

@@ -57,8 +57,9 @@ internal static class WarehouseDb
 
     /// <summary>A loader for <paramref name="connectionString"/> that retries quickly, so fault tests do not sleep.</summary>
     public static WarehouseLoader Loader(string connectionString, int transientRetries = 2, S3Settings? s3 = null)
-        => new(new WarehouseOptions { ConnectionString = connectionString, TransientRetries = transientRetries, S3 = s3 ?? new S3Settings() })
+        => new(new WarehouseOptions { ConnectionString = connectionString, S3 = s3 ?? new S3Settings() })
         {
+            TransientRetries = transientRetries,
             RetryBaseDelay = TimeSpan.FromMilliseconds(50),
         };
 

@@ -50,6 +50,9 @@ public sealed class WarehouseLoader
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
+    /// <summary>How many times a load that failed for a transient reason is repeated from the start.</summary>
+    internal int TransientRetries { get; init; } = 2;
+
     /// <summary>Pause before the first retry of a transiently failed load; each later one doubles it.</summary>
     internal TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -67,7 +70,7 @@ public sealed class WarehouseLoader
     /// <remarks>
     /// A failure on the way to the database or to S3 (a dropped connection, a restarted server, an S3
     /// 5xx that outlasted the SDK's own retries) rolls the attempt back and repeats the whole load as a
-    /// new run, up to <see cref="WarehouseOptions.TransientRetries"/> times with exponential backoff.
+    /// new run, up to two times, after about 1 and 2 seconds.
     /// That is safe because nothing of a failed attempt was committed and loading the same files twice
     /// changes nothing. A failure while committing is never retried: its outcome is in <c>load_runs</c>.
     /// </remarks>
@@ -179,7 +182,7 @@ public sealed class WarehouseLoader
 
     private async Task<LoadResult> LoadWithRetriesAsync(LoadRequest request, string connectionString, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
     {
-        var attempts = _options.TransientRetries + 1;
+        var attempts = TransientRetries + 1;
         for (var attempt = 1; ; attempt++)
         {
             var willRetry = attempt < attempts;

@@ -122,11 +122,6 @@ internal sealed class WarehouseOptionsValidator(WarehouseSettingNames names, boo
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"{names[nameof(WarehouseOptions.MaxErrors)]} is {options.MaxErrors}; it must be from 0 to {RedshiftCopyCommandBuilder.MaxErrorLimit}."));
         }
 
-        if (options.TransientRetries < 0)
-        {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{names[nameof(WarehouseOptions.TransientRetries)]} is {options.TransientRetries}; it must be 0 or more."));
-        }
-
         if (options.IamRole is { } role && !string.Equals(role, "default", StringComparison.OrdinalIgnoreCase) && !RedshiftCopyCommandBuilder.IsIamRoleArn(role))
         {
             // Not echoed: whatever was put here by mistake (a key?) should not end up in a log.
