@@ -43,7 +43,19 @@ internal static class SparkifyApp
         using (host)
         {
             cli.Attach(host.Services);
+            WarnAboutReadableSecrets(host.Services, parseResult);
             return await InvokeAsync(parseResult, host.Services, stdout, stderr, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Every configuration file read, and a --config dwh.cfg, is checked for a secret others can read.</summary>
+    private static void WarnAboutReadableSecrets(IServiceProvider services, ParseResult parseResult)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sparkify.Configuration");
+        SecretFilePermissions.CheckAll(services.GetRequiredService<IConfiguration>(), logger);
+        if (CliConfiguration.Value(parseResult, CommonOptions.ConfigName) is { } dwhConfig)
+        {
+            SecretFilePermissions.Check(dwhConfig, logger);
         }
     }
 

@@ -73,7 +73,7 @@ internal static class CliConfiguration
     }
 
     /// <summary>The value given for an option on the command line, wherever in the command path it was declared.</summary>
-    private static string? Value(ParseResult parseResult, string optionName)
+    internal static string? Value(ParseResult parseResult, string optionName)
     {
         for (SymbolResult? result = parseResult.CommandResult; result is not null; result = result.Parent)
         {

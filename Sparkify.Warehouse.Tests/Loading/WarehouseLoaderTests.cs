@@ -189,6 +189,16 @@ public sealed class WarehouseLoaderTests(SparkifySampleInS3 s3) : IClassFixture<
     [InlineData("--iam-role", "arn:aws:iam::123456789012:role/x' CREDENTIALS 'y", 2)]
     [InlineData("--s3-region", "us-west-2'; --", 2)]
     [InlineData("--songs", "/local/song_data", 1)]
+    [InlineData("--events", "s3://udacity-dend/log_data/\nDROP TABLE users", 1)]
+    [InlineData("--jsonpaths", "s3://udacity-dend/log_json_path.json' IAM_ROLE 'arn:aws:iam::999999999999:role/attacker", 1)]
+    [InlineData("--jsonpaths", "auto' MAXERROR 100000 --", 1)]
+    [InlineData("--iam-role", "arn:aws:iam::123456789012:role/dwhRole\nCREDENTIALS 'aws_access_key_id=x'", 2)]
+    [InlineData("--iam-role", "default' ACCEPTINVCHARS '", 2)]
+    [InlineData("--s3-region", "us-west-2' MANIFEST --", 2)]
+    [InlineData("--s3-region", "us\u2010west\u20102", 2)]
+    [InlineData("--s3-endpoint", "http://127.0.0.1:4568/';DROP TABLE users;--", 2)]
+    [InlineData("--s3-endpoint", "http://127.0.0.1:4568/?x='; DROP TABLE users; --", 2)]
+    [InlineData("--s3-endpoint", "javascript:alert(1)", 2)]
     public async Task Redshift_load_refuses_hostile_or_local_values_before_any_sql(string option, string value, int exitCode)
     {
         var args = new Dictionary<string, string>

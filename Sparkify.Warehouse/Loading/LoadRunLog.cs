@@ -27,7 +27,7 @@ internal static class LoadRunLog
         SET finished_at = @finished_at, status = @status, events_staged = @events_staged, songs_staged = @songs_staged,
             rows_rejected = @rows_rejected, songplays_inserted = @songplays, users_upserted = @users,
             songs_inserted = @songs, artists_upserted = @artists, time_inserted = @time, error = @error
-        WHERE run_id = @run_id
+        WHERE run_id = @run_id AND status <> @succeeded
         """;
 
     public const string AbandonedError = "interrupted: the loading process ended before the run finished; nothing of it was committed";
@@ -71,6 +71,9 @@ internal static class LoadRunLog
         command.Parameters.Add(new NpgsqlParameter("time", NpgsqlDbType.Bigint) { Value = result.TimeInserted });
         command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Varchar) { Value = (object?)Truncate(result.Error) ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlDbType.Varchar) { Value = result.RunId.ToString() });
+
+        // A failure recorded after a commit whose acknowledgement was lost must not overwrite its success.
+        command.Parameters.Add(new NpgsqlParameter("succeeded", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Succeeded });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -12,4 +12,7 @@ public sealed class WarehouseLoadException : WarehouseException
 
     /// <summary>The failed run: its id, counts and first rejected records.</summary>
     public LoadResult Result { get; }
+
+    /// <summary>The attempt failed for a reason that may pass (see <see cref="TransientFailure"/>) and committed nothing.</summary>
+    internal bool IsTransient { get; init; }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
+using Sparkify.Warehouse.Infrastructure.Internal;
 using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Redshift;
@@ -34,6 +35,8 @@ public sealed class WarehouseLoader
 
     private const int FirstErrorsKept = 20;
 
+    private const string RetryNote = " (transient; the load was retried as a new run)";
+
     private readonly WarehouseOptions _options;
     private readonly ILogger _logger;
 
@@ -47,11 +50,30 @@ public sealed class WarehouseLoader
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
+    /// <summary>How many times a load that failed for a transient reason is repeated from the start.</summary>
+    internal int TransientRetries { get; init; } = 2;
+
+    /// <summary>Pause before the first retry of a transiently failed load; each later one doubles it.</summary>
+    internal TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest pause between two attempts.</summary>
+    internal static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Runs one load. Returns when it committed; throws <see cref="WarehouseLoadException"/> (the run is
     /// recorded as failed, nothing changed) when input was rejected beyond
-    /// <see cref="LoadRequest.MaxErrors"/> or anything else went wrong.
+    /// <see cref="LoadRequest.MaxErrors"/> or anything else went wrong, and a plain
+    /// <see cref="WarehouseException"/> when a setting is invalid or the warehouse cannot be reached at
+    /// all (then there is no run to record; a run left <c>running</c> by a lost connection is marked
+    /// failed by the next load).
     /// </summary>
+    /// <remarks>
+    /// A failure on the way to the database or to S3 (a dropped connection, a restarted server, an S3
+    /// 5xx that outlasted the SDK's own retries) rolls the attempt back and repeats the whole load as a
+    /// new run, up to two times, after about 1 and 2 seconds.
+    /// That is safe because nothing of a failed attempt was committed and loading the same files twice
+    /// changes nothing. A failure while committing is never retried: its outcome is in <c>load_runs</c>.
+    /// </remarks>
     /// <param name="request">What to load.</param>
     /// <param name="progress">Receives progress per phase; may be null.</param>
     /// <param name="cancellationToken">Cancels the load; it then rolls back and is recorded as failed.</param>
@@ -63,9 +85,7 @@ public sealed class WarehouseLoader
         var connectionString = _options.ConnectionString is { Length: > 0 } cs
             ? cs
             : throw new WarehouseException("No warehouse connection string is configured (WarehouseOptions.ConnectionString).");
-        return _options.Provider == WarehouseProvider.Redshift
-            ? LoadRedshiftAsync(request, connectionString, progress, cancellationToken)
-            : LoadPostgresAsync(request, connectionString, progress, cancellationToken);
+        return LoadWithRetriesAsync(request, connectionString, progress, cancellationToken);
     }
 
     /// <summary>
@@ -81,14 +101,20 @@ public sealed class WarehouseLoader
         // The plan shows the SQL of a run; the real run gets its own id.
         var runId = Guid.NewGuid();
         var now = DateTime.UtcNow;
-        var statements = new List<string>
+        var statements = new List<string>();
+        if (_options.Provider == WarehouseProvider.Postgres)
         {
+            statements.Add(PostgresLockSql);
+        }
+
+        statements.AddRange(
+        [
             LoadRunLog.Preview(LoadRunLog.StartSql, new Dictionary<string, object?>
             {
                 ["run_id"] = runId.ToString(), ["started_at"] = now, ["status"] = LoadRunStatus.Running, ["sources"] = Describe(request),
             }),
             "BEGIN",
-        };
+        ]);
         var failAbandoned = LoadRunLog.Preview(LoadRunLog.FailAbandonedSql, new Dictionary<string, object?>
         {
             ["failed"] = LoadRunStatus.Failed, ["now"] = now, ["error"] = LoadRunLog.AbandonedError, ["running"] = LoadRunStatus.Running, ["run_id"] = runId.ToString(),
@@ -110,12 +136,12 @@ public sealed class WarehouseLoader
             using var context = CreateContext("Host=localhost");
             var staging = new PostgresStaging(context);
             var sql = context.GetService<ISqlGenerationHelper>();
-            statements.Add(PostgresLockSql);
             statements.Add(PostgresSessionSql);
             statements.Add(failAbandoned);
             statements.Add($"TRUNCATE TABLE {staging.Events.Name}, {staging.Songs.Name}");
-            statements.Add(staging.Songs.CopyFromStdinBinarySql(sql) + " -- rows from " + request.SongsSource);
-            statements.Add(staging.Events.CopyFromStdinBinarySql(sql) + " -- rows from " + request.EventsSource);
+            // Quoted with control characters escaped: a newline in a path must not end the comment.
+            statements.Add(staging.Songs.CopyFromStdinBinarySql(sql) + " -- rows from " + InputDisplay.Quote(request.SongsSource));
+            statements.Add(staging.Events.CopyFromStdinBinarySql(sql) + " -- rows from " + InputDisplay.Quote(request.EventsSource));
         }
 
         statements.AddRange(StarSchemaTransform.Steps(_options.Provider, request.FullRefresh).Select(step => step.Sql));
@@ -128,12 +154,23 @@ public sealed class WarehouseLoader
         {
             ["finished_at"] = now, ["status"] = LoadRunStatus.Succeeded, ["events_staged"] = 0L, ["songs_staged"] = 0L, ["rows_rejected"] = 0L,
             ["songplays"] = 0L, ["users"] = 0L, ["songs"] = 0L, ["artists"] = 0L, ["time"] = 0L, ["error"] = null, ["run_id"] = runId.ToString(),
+            ["succeeded"] = LoadRunStatus.Succeeded,
         }));
         statements.Add("COMMIT");
+        if (_options.Provider == WarehouseProvider.Postgres)
+        {
+            statements.Add(PostgresUnlockSql);
+        }
+
         return statements;
     }
 
-    private static readonly string PostgresLockSql = $"SELECT pg_advisory_xact_lock({LoadLockKey})";
+    // A session lock, taken before the run's 'running' row is written and released after its outcome
+    // is: a 'running' row that another load finds while holding the lock can then only belong to a
+    // process that died, never to one still queueing for the lock.
+    private static readonly string PostgresLockSql = $"SELECT pg_advisory_lock({LoadLockKey})";
+
+    private static readonly string PostgresUnlockSql = $"SELECT pg_advisory_unlock({LoadLockKey})";
 
     // A load is one transaction that may run for minutes; these settings are for its session only.
     // JIT compilation costs more than it saves on these one-shot statements, and sorting/hashing a
@@ -144,18 +181,63 @@ public sealed class WarehouseLoader
     // Redshift has no advisory locks: locking every table the load writes serializes concurrent loads.
     private const string RedshiftLockSql = "LOCK staging_events, staging_songs, songplays, users, songs, artists, \"time\", load_errors";
 
-    private async Task<LoadResult> LoadPostgresAsync(LoadRequest request, string connectionString, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
+    private async Task<LoadResult> LoadWithRetriesAsync(LoadRequest request, string connectionString, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
+    {
+        var attempts = TransientRetries + 1;
+        for (var attempt = 1; ; attempt++)
+        {
+            var willRetry = attempt < attempts;
+            try
+            {
+                return _options.Provider == WarehouseProvider.Redshift
+                    ? await LoadRedshiftAsync(request, connectionString, progress, willRetry, cancellationToken).ConfigureAwait(false)
+                    : await LoadPostgresAsync(request, connectionString, progress, willRetry, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (willRetry && !cancellationToken.IsCancellationRequested
+                                              && (exception is WarehouseLoadException failed ? failed.IsTransient : TransientFailure.Is(exception)))
+            {
+                var delay = RetryDelay(attempt);
+                _logger.LogWarning(
+                    "Load attempt {Attempt} of {Attempts} failed for a transient reason ({Error}); retrying in {Delay:0.0}s",
+                    attempt, attempts, exception is WarehouseLoadException ? exception.Message : ErrorText.Describe(exception), delay.TotalSeconds);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Exponential backoff with a little jitter, so loads that failed together do not retry in lockstep.</summary>
+    private TimeSpan RetryDelay(int attempt)
+    {
+        var exponential = RetryBaseDelay * Math.Pow(2, attempt - 1) * (1 + (Random.Shared.NextDouble() * 0.2));
+        return exponential < MaxRetryDelay ? exponential : MaxRetryDelay;
+    }
+
+    private async Task<LoadResult> LoadPostgresAsync(LoadRequest request, string connectionString, IProgress<LoadProgress>? progress, bool willRetry, CancellationToken cancellationToken)
+    {
+        await using var context = CreateContext(connectionString);
+        var staging = new PostgresStaging(context);
+        await using var connection = await OpenAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        await AcquirePostgresLockAsync(connection, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await LoadPostgresLockedAsync(request, connectionString, connection, staging, progress, willRetry, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ReleasePostgresLockAsync(connection).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<LoadResult> LoadPostgresLockedAsync(
+        LoadRequest request, string connectionString, NpgsqlConnection connection, PostgresStaging staging, IProgress<LoadProgress>? progress, bool willRetry, CancellationToken cancellationToken)
     {
         var runId = Guid.NewGuid();
         var clock = Stopwatch.StartNew();
         var startedAt = DateTime.UtcNow;
         var rejects = new RejectLog(runId, request.MaxErrors!.Value);
         var counts = new RunCounts();
+        var committing = false;
 
-        await using var context = CreateContext(connectionString);
-        var staging = new PostgresStaging(context);
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await LoadRunLog.StartAsync(connection, runId, startedAt, Describe(request), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Load {RunId} started on PostgreSQL", runId);
 
@@ -169,7 +251,6 @@ public sealed class WarehouseLoader
             var eventFiles = await resolver.ListAsync(request.EventsSource, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
 
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await AcquirePostgresLockAsync(connection, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, PostgresSessionSql, cancellationToken).ConfigureAwait(false);
             await LoadRunLog.FailAbandonedAsync(connection, runId, DateTime.UtcNow, cancellationToken).ConfigureAwait(false);
             await staging.TruncateEventsAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -193,23 +274,26 @@ public sealed class WarehouseLoader
 
             await LoadRunLog.WriteErrorsAsync(connection, rejects.Errors, cancellationToken).ConfigureAwait(false);
             await LoadRunLog.FinishAsync(connection, result, DateTime.UtcNow, cancellationToken).ConfigureAwait(false);
+            committing = true;
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             LogSucceeded(result);
             return result;
         }
         catch (Exception exception) when (exception is not WarehouseLoadException)
         {
-            var failed = counts.ToResult(runId, LoadRunStatus.Failed, rejects.Errors, transform: null, clock.Elapsed, Failure(exception));
+            var transient = !committing && TransientFailure.Is(exception);
+            var failed = counts.ToResult(runId, LoadRunStatus.Failed, rejects.Errors, transform: null, clock.Elapsed, Failure(exception, runId, committing, transient && willRetry));
             await RecordFailureAsync(connectionString, failed, rejects.Errors).ConfigureAwait(false);
-            throw Rethrow(exception, failed, cancellationToken);
+            throw Rethrow(exception, failed, transient, cancellationToken);
         }
     }
 
-    private async Task<LoadResult> LoadRedshiftAsync(LoadRequest request, string connectionString, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
+    private async Task<LoadResult> LoadRedshiftAsync(LoadRequest request, string connectionString, IProgress<LoadProgress>? progress, bool willRetry, CancellationToken cancellationToken)
     {
         var runId = Guid.NewGuid();
         var clock = Stopwatch.StartNew();
         var counts = new RunCounts();
+        var committing = false;
 
         // Redshift reads S3 itself; listing first refuses local sources and objects COPY would choke on.
         using var resolver = new SourceResolver(_options.S3);
@@ -254,15 +338,17 @@ public sealed class WarehouseLoader
             var transform = await StarSchemaTransform.ApplyAsync(connection, transaction.GetDbTransaction(), WarehouseProvider.Redshift, request.FullRefresh, cancellationToken).ConfigureAwait(false);
             var result = counts.ToResult(runId, LoadRunStatus.Succeeded, [], transform, clock.Elapsed, error: null);
             await LoadRunLog.FinishAsync(connection, result, DateTime.UtcNow, cancellationToken).ConfigureAwait(false);
+            committing = true;
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             LogSucceeded(result);
             return result;
         }
         catch (Exception exception) when (exception is not WarehouseLoadException)
         {
-            var failed = counts.ToResult(runId, LoadRunStatus.Failed, [], transform: null, clock.Elapsed, Failure(exception));
+            var transient = !committing && TransientFailure.Is(exception);
+            var failed = counts.ToResult(runId, LoadRunStatus.Failed, [], transform: null, clock.Elapsed, Failure(exception, runId, committing, transient && willRetry));
             await RecordFailureAsync(connectionString, failed, []).ConfigureAwait(false);
-            throw Rethrow(exception, failed, cancellationToken);
+            throw Rethrow(exception, failed, transient, cancellationToken);
         }
     }
 
@@ -298,13 +384,49 @@ public sealed class WarehouseLoader
 
     private async Task AcquirePostgresLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        if (await ScalarAsync(connection, $"SELECT CASE WHEN pg_try_advisory_xact_lock({LoadLockKey}) THEN 1 ELSE 0 END", cancellationToken).ConfigureAwait(false) == 1)
+        if (await ScalarAsync(connection, $"SELECT CASE WHEN pg_try_advisory_lock({LoadLockKey}) THEN 1 ELSE 0 END", cancellationToken).ConfigureAwait(false) == 1)
         {
             return;
         }
 
         _logger.LogWarning("Another load is running on this warehouse; waiting for it to finish");
-        await ExecuteAsync(connection, PostgresLockSql, cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(PostgresLockSql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReleasePostgresLockAsync(NpgsqlConnection connection)
+    {
+        if (connection.FullState != System.Data.ConnectionState.Open)
+        {
+            // A broken session's locks died with it.
+            return;
+        }
+
+        try
+        {
+            await ExecuteAsync(connection, PostgresUnlockSql, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException)
+        {
+            // Closing the connection below ends the session, and with it the lock.
+            _logger.LogDebug("Could not release the load lock explicitly: {Error}", ErrorText.Describe(exception));
+        }
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            var reason = exception is PostgresException ? ErrorText.Describe(exception) : exception.GetBaseException().Message;
+            throw new WarehouseException($"Could not connect to the warehouse: {reason}", exception);
+        }
     }
 
     private async Task RecordFailureAsync(string connectionString, LoadResult failed, IReadOnlyList<LoadError> rejects)
@@ -326,16 +448,25 @@ public sealed class WarehouseLoader
         }
     }
 
-    private static Exception Rethrow(Exception exception, LoadResult failed, CancellationToken cancellationToken)
+    private static Exception Rethrow(Exception exception, LoadResult failed, bool transient, CancellationToken cancellationToken)
         => exception is OperationCanceledException && cancellationToken.IsCancellationRequested
             ? new OperationCanceledException("The load was cancelled and rolled back.", exception, cancellationToken)
-            : new WarehouseLoadException(failed, exception);
+            : new WarehouseLoadException(failed, exception) { IsTransient = transient };
 
-    private static string Failure(Exception exception) => exception switch
+    private static string Failure(Exception exception, Guid runId, bool committing, bool retried)
     {
-        RejectLimitExceededException or WarehouseException => exception.Message,
-        _ => ErrorText.Describe(exception),
-    };
+        var reason = exception switch
+        {
+            RejectLimitExceededException or WarehouseException => exception.Message,
+            _ => ErrorText.Describe(exception),
+        };
+        if (committing)
+        {
+            return $"{reason} — while committing: if load_runs shows run {runId} as succeeded, it committed; otherwise nothing changed (a rerun is safe either way).";
+        }
+
+        return retried ? reason + RetryNote : reason;
+    }
 
     private static string RejectLimitMessage(long rejected, int maxErrors, IReadOnlyList<LoadError> errors)
     {
@@ -355,8 +486,15 @@ public sealed class WarehouseLoader
         return request.MaxErrors is null ? request with { MaxErrors = _options.MaxErrors } : request;
     }
 
-    private static void Validate(LoadRequest request)
+    private void Validate(LoadRequest request)
     {
+        // Options built by hand get the same checks as options bound by AddSparkifyWarehouse, before
+        // anything runs, whether or not this load reaches S3.
+        if (new WarehouseOptionsValidator(WarehouseSettingNames.Properties, connectionRequired: false).Validate(null, _options) is { Failed: true } invalid)
+        {
+            throw new WarehouseException(string.Join(" ", invalid.Failures ?? []));
+        }
+
         if (string.IsNullOrWhiteSpace(request.SongsSource) || string.IsNullOrWhiteSpace(request.EventsSource))
         {
             throw new WarehouseException("A load needs both a songs source and an events source.");

@@ -137,7 +137,7 @@ internal sealed class WarehouseOptionsValidator(WarehouseSettingNames names, boo
             if (s3.ServiceUrl is { } url && !S3ClientFactory.TryParseServiceUrl(url, out _))
             {
                 // Not echoed: a mistyped URL could carry user:password@.
-                problems.Add($"{names[nameof(WarehouseOptions.S3), nameof(S3Settings.ServiceUrl)]} is not an absolute http:// or https:// URL without user information (e.g. http://127.0.0.1:4568).");
+                problems.Add($"{names[nameof(WarehouseOptions.S3), nameof(S3Settings.ServiceUrl)]} is not the root URL of an http:// or https:// endpoint without user information, path or query (e.g. http://127.0.0.1:4568).");
             }
 
             if (s3.Region is { } region && !S3ClientFactory.RegionPattern().IsMatch(region))

@@ -311,7 +311,7 @@ internal sealed class PostgresStagingCopy
     private static WarehouseException CopyFailed(string table, NpgsqlException exception)
         => new(exception is PostgresException pg
             ? $"PostgreSQL refused the COPY into {table}: {pg.MessageText}"
-            : $"The COPY into {table} failed: {exception.Message}", exception);
+            : $"The COPY into {table} failed: {ErrorText.Describe(exception)}", exception);
 
     private sealed class Counters(int rejectsBefore)
     {

@@ -56,7 +56,7 @@ internal static partial class S3ClientFactory
             if (!TryParseServiceUrl(serviceUrl, out var uri))
             {
                 // The value is not echoed: a mistyped URL could carry user:password@.
-                throw new WarehouseException("S3 setting ServiceUrl is not an absolute http:// or https:// URL without user information (e.g. http://127.0.0.1:4568).");
+                throw new WarehouseException("S3 setting ServiceUrl is not the root URL of an http:// or https:// endpoint without user information, path or query (e.g. http://127.0.0.1:4568).");
             }
 
             config.ServiceURL = uri.GetLeftPart(UriPartial.Path);
@@ -71,11 +71,16 @@ internal static partial class S3ClientFactory
         return config;
     }
 
-    /// <summary>An S3-compatible endpoint must be an absolute http(s) URL, and must not carry user information.</summary>
+    /// <summary>
+    /// An S3-compatible endpoint is the root URL of an http(s) server: a path, query or fragment would be
+    /// glued onto every request's path-style URL, and user information is a credential in the wrong place.
+    /// </summary>
     internal static bool TryParseServiceUrl(string serviceUrl, [NotNullWhen(true)] out Uri? uri)
         => Uri.TryCreate(serviceUrl, UriKind.Absolute, out uri)
             && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-            && string.IsNullOrEmpty(uri.UserInfo);
+            && string.IsNullOrEmpty(uri.UserInfo)
+            && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0
+            && !serviceUrl.Any(c => char.IsControl(c) || char.IsWhiteSpace(c));
 
     /// <summary>The endpoint a client talks to, for messages (never contains credentials).</summary>
     public static string DescribeEndpoint(S3Settings settings)

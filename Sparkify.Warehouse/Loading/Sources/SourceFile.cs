@@ -1,5 +1,3 @@
-using System.IO.Compression;
-
 namespace Sparkify.Warehouse.Loading.Sources;
 
 /// <summary>One input file of a load: a local file or an S3 object.</summary>
@@ -20,11 +18,14 @@ internal abstract class SourceFile
     /// <summary>Whether the stored bytes are gzip-compressed (the name ends in <c>.gz</c>).</summary>
     public bool IsGzip => Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Opens the file's JSON text, decompressed when the name ends in <c>.gz</c>.</summary>
+    /// <summary>
+    /// Opens the file's JSON text, decompressed when the name ends in <c>.gz</c>; reading a truncated or
+    /// corrupt <c>.gz</c> fails with <see cref="InvalidDataException"/> (see <see cref="CheckedGzipStream"/>).
+    /// </summary>
     public async Task<Stream> OpenReadAsync(CancellationToken cancellationToken)
     {
         var stored = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
-        return IsGzip ? new GZipStream(stored, CompressionMode.Decompress) : stored;
+        return IsGzip ? new CheckedGzipStream(stored) : stored;
     }
 
     /// <summary>Opens the bytes as stored (still compressed for <c>.gz</c>).</summary>
