@@ -68,6 +68,26 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
     }
 
     [Fact]
+    public async Task Songs_truncated_and_restaged_by_anyone_else_are_staged_again_even_with_the_same_count()
+    {
+        using var songs = CopyOfSampleSongs();
+        await using var connection = await OpenAsync();
+        var staging = CreateStaging();
+        await staging.TruncateAsync(connection, CancellationToken.None);
+        await CopySongsAsync(staging, connection, songs.Path);
+
+        // Same number of rows, but not the ones this load's COPY would stage.
+        await ExecuteAsync(connection, "CREATE TEMP TABLE other_songs AS SELECT * FROM staging_songs");
+        await ExecuteAsync(connection, "TRUNCATE staging_songs");
+        await ExecuteAsync(connection, "INSERT INTO staging_songs SELECT * FROM other_songs");
+        await ExecuteAsync(connection, "UPDATE staging_songs SET title = 'Not From The Files'");
+        var again = await CopySongsAsync(staging, connection, songs.Path);
+
+        Assert.True(again.BytesRead > 0);
+        Assert.Equal(0L, await ScalarAsync(connection, "SELECT COUNT(*) FROM staging_songs WHERE title = 'Not From The Files'"));
+    }
+
+    [Fact]
     public async Task A_rolled_back_load_leaves_the_previous_staged_songs_and_their_manifest()
     {
         using var songs = CopyOfSampleSongs();

@@ -58,8 +58,8 @@ internal static class LoadFaults
 
     /// <summary>
     /// Holds <c>LOCK TABLE "time" IN EXCLUSIVE MODE</c> until disposed: readers go on, but a load blocks
-    /// at its last transform step, after it has already written songplays, users, songs and artists
-    /// inside its transaction.
+    /// at its last transform step, the statement that inserts plays and their time rows together, after
+    /// it has already written users, songs and artists inside its transaction.
     /// </summary>
     public static async Task<TableLock> LockTimeTableAsync(string connectionString)
     {
@@ -74,8 +74,11 @@ internal static class LoadFaults
         return new TableLock(connection, transaction);
     }
 
-    /// <summary>The statement a load blocked by <see cref="LockTimeTableAsync"/> waits in.</summary>
-    public const string TimeInsert = "INSERT INTO \"time\"";
+    /// <summary>
+    /// The start of the statement a load blocked by <see cref="LockTimeTableAsync"/> waits in (its start,
+    /// because pg_stat_activity keeps only a statement's first kilobyte).
+    /// </summary>
+    public const string TimeInsert = StarSchemaTransform.PlaysAndTimeStatementStart;
 
     /// <summary>The failed run's error (without the retry note) when its session was terminated.</summary>
     public const string TerminatedReason = "terminating connection due to administrator command";

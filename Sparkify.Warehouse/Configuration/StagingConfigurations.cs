@@ -84,6 +84,7 @@ internal sealed class StagingManifestConfiguration : IEntityTypeConfiguration<St
         builder.Property(e => e.TableName).HasColumnName("table_name").HasMaxLength(64).HasColumnOrder(order++);
         builder.Property(e => e.Fingerprint).HasColumnName("fingerprint").HasMaxLength(64).HasColumnOrder(order++);
         builder.Property(e => e.Files).HasColumnName("file_count").HasColumnOrder(order++);
-        builder.Property(e => e.Rows).HasColumnName("row_count").HasColumnOrder(order);
+        builder.Property(e => e.Rows).HasColumnName("row_count").HasColumnOrder(order++);
+        builder.Property(e => e.Storage).HasColumnName("storage").HasColumnOrder(order);
     }
 }

@@ -18,4 +18,10 @@ internal sealed class StagingManifest
 
     /// <summary>Rows the table held when the manifest was written.</summary>
     public long Rows { get; set; }
+
+    /// <summary>
+    /// The table's storage (PostgreSQL's <c>pg_relation_filenode</c>) when the manifest was written: any
+    /// <c>TRUNCATE</c> since, by anyone, gives the table new storage.
+    /// </summary>
+    public long Storage { get; set; }
 }

@@ -49,6 +49,9 @@ internal sealed record TransformCounts(long SongPlays, long Users, long Songs, l
 /// </remarks>
 internal static class StarSchemaTransform
 {
+    /// <summary>How the PostgreSQL statement that inserts the new plays and their time rows begins.</summary>
+    internal const string PlaysAndTimeStatementStart = "WITH inserted_plays AS (";
+
     /// <summary>Name of the temp table holding each staged user's latest event.</summary>
     internal const string UserCandidatesTable = "sparkify_transform_users";
 
@@ -259,7 +262,7 @@ internal static class StarSchemaTransform
             // the order the dedupe sorted them, their natural key's, so the key index is filled
             // mostly at its right edge; time rows go in sorted, at the right edge of their key.
             steps.Add(new("songplays", $"""
-                WITH inserted_plays AS (
+                {PlaysAndTimeStatementStart}
                 {NewSongPlaysInsert(provider, "RETURNING start_time")}
                 ),
                 inserted_times AS (

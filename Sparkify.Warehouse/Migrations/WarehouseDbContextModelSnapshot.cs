@@ -460,6 +460,11 @@ namespace Sparkify.Warehouse.Migrations
                         .HasColumnName("row_count")
                         .HasColumnOrder(3);
 
+                    b.Property<long>("Storage")
+                        .HasColumnType("bigint")
+                        .HasColumnName("storage")
+                        .HasColumnOrder(4);
+
                     b.HasKey("TableName");
 
                     b.ToTable("staging_manifests", (string)null);

@@ -71,8 +71,9 @@ internal sealed class PostgresStaging
     /// Song data is the same catalog load after load, and thousands of small files: re-reading it would
     /// make a one-day load cost as much as the catalog, not the day. The staged songs are kept when the
     /// fingerprint in <c>staging_manifests</c> (loader version, columns, and every file's name, size and
-    /// version: last write time or ETag) matches this load's files and the table still has the row
-    /// count recorded with it (PostgreSQL empties unlogged tables after a crash). The manifest is
+    /// version: last write time or ETag) matches this load's files and the table still has the storage
+    /// and row count recorded with it (anything that truncated it since gave it new storage, and
+    /// PostgreSQL empties unlogged tables after a crash). The manifest is
     /// written in the load's transaction, so a failed load leaves the previous one in place, and only
     /// after a COPY without rejects, so a kept table never hides rejects of its own.
     /// </remarks>
@@ -86,19 +87,27 @@ internal sealed class PostgresStaging
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(files);
         var copy = SongsCopy();
-        var fingerprint = Fingerprint(copy.CopySql, files);
         var table = _sql.DelimitIdentifier(Songs.Name);
+        var fingerprint = Fingerprint(copy.CopySql, files);
+        if (fingerprint is not null && !await MayUseManifestsAsync(connection, cancellationToken).ConfigureAwait(false))
+        {
+            // A loader role granted only the staging tables stages as before. A manifest left by
+            // another role can never match: the TRUNCATE below gives the table new storage.
+            fingerprint = null;
+        }
+
         if (fingerprint is not null && await StagedRowsIfUnchangedAsync(connection, Songs.Name, table, fingerprint, cancellationToken).ConfigureAwait(false) is { } kept)
         {
             progress?.Report(new StagingProgress(files.Count, files.Count, kept, 0));
             return new StagingCopyResult(Songs.Name, files.Count, kept, BytesRead: 0, RecordsRejected: 0, StoppedAtErrorLimit: false) { Unchanged = true };
         }
 
-        await ExecuteAsync(connection, $"TRUNCATE TABLE {table}; DELETE FROM {StagingManifestConfiguration.TableName} WHERE table_name = '{Songs.Name}'", cancellationToken).ConfigureAwait(false);
+        var forget = fingerprint is null ? "" : $"; DELETE FROM {StagingManifestConfiguration.TableName} WHERE table_name = '{Songs.Name}'";
+        await ExecuteAsync(connection, $"TRUNCATE TABLE {table}{forget}", cancellationToken).ConfigureAwait(false);
         var result = await copy.CopyAsync(connection, files, rejects, progress, cancellationToken).ConfigureAwait(false);
         if (fingerprint is not null && result is { StoppedAtErrorLimit: false, RecordsRejected: 0 })
         {
-            var command = new NpgsqlCommand($"INSERT INTO {StagingManifestConfiguration.TableName} (table_name, fingerprint, file_count, row_count) VALUES (@table, @fingerprint, @files, @rows)", connection);
+            var command = new NpgsqlCommand($"INSERT INTO {StagingManifestConfiguration.TableName} (table_name, fingerprint, file_count, row_count, storage) VALUES (@table, @fingerprint, @files, @rows, pg_relation_filenode('{table}'))", connection);
             await using (command.ConfigureAwait(false))
             {
                 command.Parameters.AddWithValue("table", Songs.Name);
@@ -136,11 +145,25 @@ internal sealed class PostgresStaging
         CancellationToken cancellationToken)
         => EventsCopy(jsonPaths).CopyAsync(connection, files, rejects, progress, cancellationToken);
 
+    /// <summary>Whether this session may read and replace manifests (a least-privilege loader may not).</summary>
+    private static async Task<bool> MayUseManifestsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        const string Table = StagingManifestConfiguration.TableName;
+        var command = new NpgsqlCommand(
+            $"SELECT has_table_privilege('{Table}', 'SELECT') AND has_table_privilege('{Table}', 'INSERT') AND has_table_privilege('{Table}', 'DELETE')",
+            connection);
+        await using (command.ConfigureAwait(false))
+        {
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        }
+    }
+
     /// <summary>The rows of the staged table when its manifest matches <paramref name="fingerprint"/> and its row count; otherwise null.</summary>
     private static async Task<long?> StagedRowsIfUnchangedAsync(NpgsqlConnection connection, string tableName, string table, string fingerprint, CancellationToken cancellationToken)
     {
         var command = new NpgsqlCommand(
-            $"SELECT m.row_count FROM {StagingManifestConfiguration.TableName} AS m WHERE m.table_name = @table AND m.fingerprint = @fingerprint AND m.row_count = (SELECT COUNT(*) FROM {table})",
+            $"SELECT m.row_count FROM {StagingManifestConfiguration.TableName} AS m WHERE m.table_name = @table AND m.fingerprint = @fingerprint "
+            + $"AND m.storage = pg_relation_filenode('{table}') AND m.row_count = (SELECT COUNT(*) FROM {table})",
             connection);
         await using (command.ConfigureAwait(false))
         {

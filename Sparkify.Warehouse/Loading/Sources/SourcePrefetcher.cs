@@ -112,7 +112,8 @@ internal sealed class SourcePrefetcher : IAsyncDisposable
     {
         try
         {
-            return file is LocalSourceFile { IsGzip: false, Length: < FirstChunkBytes };
+            // Empty-looking files go the ordinary way too: named pipes and devices report no size.
+            return file is LocalSourceFile { IsGzip: false, Length: > 0 and < FirstChunkBytes };
         }
         catch (IOException)
         {

@@ -13,7 +13,7 @@ using Sparkify.Warehouse.Metadata;
 namespace Sparkify.Warehouse.Migrations
 {
     [DbContext(typeof(WarehouseDbContext))]
-    [Migration("20261121225149_LoadPerformance")]
+    [Migration("20261121230313_LoadPerformance")]
     partial class LoadPerformance
     {
         /// <inheritdoc />
@@ -462,6 +462,11 @@ namespace Sparkify.Warehouse.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("row_count")
                         .HasColumnOrder(3);
+
+                    b.Property<long>("Storage")
+                        .HasColumnType("bigint")
+                        .HasColumnName("storage")
+                        .HasColumnOrder(4);
 
                     b.HasKey("TableName");
 

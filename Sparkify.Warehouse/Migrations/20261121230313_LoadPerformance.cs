@@ -49,7 +49,8 @@ namespace Sparkify.Warehouse.Migrations
                     table_name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     fingerprint = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     file_count = table.Column<long>(type: "bigint", nullable: false),
-                    row_count = table.Column<long>(type: "bigint", nullable: false)
+                    row_count = table.Column<long>(type: "bigint", nullable: false),
+                    storage = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
