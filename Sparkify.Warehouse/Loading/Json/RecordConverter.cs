@@ -368,20 +368,10 @@ internal sealed class RecordConverter
 
             case StagingColumnType.Int32:
             case StagingColumnType.Int64:
-                if (kind is ValueKind.Boolean or ValueKind.Container)
+                var integerInput = PrepareNumber(column, kind, definition, ref bytes, out reason);
+                if (integerInput != NumberInput.Value)
                 {
-                    reason = $"cannot convert {DescribeValue(kind, bytes)} to {definition.SqlType}";
-                    return false;
-                }
-
-                if (kind == ValueKind.String)
-                {
-                    bytes = bytes.Trim(JsonWhitespace);
-                    if (bytes.IsEmpty)
-                    {
-                        _state[column] = SlotState.Null;
-                        return true;
-                    }
+                    return integerInput == NumberInput.Null;
                 }
 
                 var parsed = ParseInteger(bytes, allowPlus: kind == ValueKind.String, out var integer);
@@ -404,20 +394,10 @@ internal sealed class RecordConverter
                 return true;
 
             default:
-                if (kind is ValueKind.Boolean or ValueKind.Container)
+                var numberInput = PrepareNumber(column, kind, definition, ref bytes, out reason);
+                if (numberInput != NumberInput.Value)
                 {
-                    reason = $"cannot convert {DescribeValue(kind, bytes)} to {definition.SqlType}";
-                    return false;
-                }
-
-                if (kind == ValueKind.String)
-                {
-                    bytes = bytes.Trim(JsonWhitespace);
-                    if (bytes.IsEmpty)
-                    {
-                        _state[column] = SlotState.Null;
-                        return true;
-                    }
+                    return numberInput == NumberInput.Null;
                 }
 
                 if (!double.TryParse(bytes, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
@@ -438,6 +418,44 @@ internal sealed class RecordConverter
                 _doubles[column] = number;
                 return true;
         }
+    }
+
+    /// <summary>
+    /// What numeric columns share, as Redshift COPY does it: booleans and nested values never convert, a
+    /// JSON string holding a number is read as that number, and an empty string is NULL.
+    /// </summary>
+    private NumberInput PrepareNumber(int column, ValueKind kind, StagingColumn definition, ref Span<byte> bytes, out string reason)
+    {
+        reason = "";
+        if (kind is ValueKind.Boolean or ValueKind.Container)
+        {
+            reason = $"cannot convert {DescribeValue(kind, bytes)} to {definition.SqlType}";
+            return NumberInput.Invalid;
+        }
+
+        if (kind == ValueKind.String)
+        {
+            bytes = bytes.Trim(JsonWhitespace);
+            if (bytes.IsEmpty)
+            {
+                _state[column] = SlotState.Null;
+                return NumberInput.Null;
+            }
+        }
+
+        return NumberInput.Value;
+    }
+
+    private enum NumberInput
+    {
+        /// <summary>Cannot be a number; the reason says why.</summary>
+        Invalid,
+
+        /// <summary>An empty string: the column is NULL.</summary>
+        Null,
+
+        /// <summary>Text to parse as the number.</summary>
+        Value,
     }
 
     private static ReadOnlySpan<byte> JsonWhitespace => " \t\r\n"u8;
