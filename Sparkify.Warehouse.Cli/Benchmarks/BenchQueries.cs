@@ -12,7 +12,7 @@ namespace Sparkify.Warehouse.Cli.Benchmarks;
 /// </summary>
 internal static class BenchQueries
 {
-    private const int Repeats = 5;
+    private const int Repeats = 9;
 
     /// <summary>One query's median seconds through the helper and by hand.</summary>
     public sealed record Result(string Name, double HelperSeconds, double HandSeconds)

@@ -18,8 +18,9 @@ namespace Sparkify.Warehouse.Loading.PostgreSql;
 /// a JSONPaths file), streaming binary COPY on the caller's connection and transaction.
 /// </summary>
 /// <remarks>
-/// A typical load, in one transaction: <see cref="TruncateAsync"/>, <see cref="CopySongsAsync"/>,
-/// <see cref="CopyEventsAsync"/> with one shared <see cref="RejectLog"/>; fail the load (roll back) when
+/// A typical load, in one transaction: <see cref="TruncateEventsAsync"/>, <see cref="CopySongsAsync"/>
+/// (which keeps unchanged staged songs), <see cref="CopyEventsAsync"/> with one shared
+/// <see cref="RejectLog"/>; fail the load (roll back) when
 /// a result has <see cref="StagingCopyResult.StoppedAtErrorLimit"/> or the log's
 /// <see cref="RejectLog.LimitExceeded"/> is set, otherwise transform. The rejects are meant for
 /// <c>load_errors</c>, written outside the rolled-back transaction when the load fails.
