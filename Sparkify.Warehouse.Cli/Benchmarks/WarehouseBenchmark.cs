@@ -79,8 +79,11 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
 
         if (Wants(BenchMeasurements.Parse))
         {
-            var (seconds, rows) = await TimeAsync(() => ParseAsync(staging, songFiles, eventFiles, jsonPaths, data: null, cancellationToken)).ConfigureAwait(false);
-            report.Add("parse floor: JSON to COPY rows, no database", seconds, rows, jsonBytes);
+            // Best of two: the first pass also pays for JIT-compiling the parser's hot loop, which
+            // every later measurement in this process finds done.
+            var (first, rows) = await TimeAsync(() => ParseAsync(staging, songFiles, eventFiles, jsonPaths, data: null, cancellationToken)).ConfigureAwait(false);
+            var (second, _) = await TimeAsync(() => ParseAsync(staging, songFiles, eventFiles, jsonPaths, data: null, cancellationToken)).ConfigureAwait(false);
+            report.Add("parse floor: JSON to COPY rows, no database", Math.Min(first, second), rows, jsonBytes);
         }
 
         if (Wants(BenchMeasurements.Ingest) || Wants(BenchMeasurements.Transform) || (Wants(BenchMeasurements.Reference) && !File.Exists(data.EventsCsv)))
