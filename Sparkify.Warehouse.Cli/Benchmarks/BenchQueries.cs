@@ -24,8 +24,6 @@ internal static class BenchQueries
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var analyze = new NpgsqlCommand("ANALYZE", connection);
-        await analyze.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var first = new NpgsqlCommand("SELECT MIN(start_time), (SELECT user_id FROM songplays GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 1) FROM songplays", connection);
         DateTime from;
         int user;
