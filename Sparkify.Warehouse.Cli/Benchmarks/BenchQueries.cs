@@ -12,7 +12,12 @@ namespace Sparkify.Warehouse.Cli.Benchmarks;
 /// </summary>
 internal static class BenchQueries
 {
-    private const int Repeats = 9;
+    private const int MinRepeats = 9;
+
+    private const int MaxRepeats = 60;
+
+    /// <summary>Quick queries repeat until each side has run this long, so their best time is a stable one.</summary>
+    private static readonly TimeSpan MinTotal = TimeSpan.FromSeconds(0.5);
 
     /// <summary>One query's best seconds through the helper and by hand.</summary>
     public sealed record Result(string Name, double HelperSeconds, double HandSeconds)
@@ -91,7 +96,7 @@ internal static class BenchQueries
                 // Warm both paths (EF's query compilation, the server's caches), then alternate.
                 await helper().ConfigureAwait(false);
                 await HandAsync(connection, sql, cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < Repeats; i++)
+                for (var i = 0; i < MaxRepeats && (i < MinRepeats || Math.Min(helperTimes.Sum(), handTimes.Sum()) < MinTotal.TotalSeconds); i++)
                 {
                     helperTimes.Add(await TimeAsync(helper).ConfigureAwait(false));
                     handTimes.Add(await TimeAsync(() => HandAsync(connection, sql, cancellationToken)).ConfigureAwait(false));
