@@ -138,7 +138,7 @@ public sealed class WarehouseLoader
             var sql = context.GetService<ISqlGenerationHelper>();
             statements.Add(PostgresSessionSql);
             statements.Add(failAbandoned);
-            statements.Add($"TRUNCATE TABLE {staging.Events.Name}, {staging.Songs.Name}");
+            statements.Add($"TRUNCATE TABLE {staging.Events.Name}, {staging.Songs.Name} -- staging_songs is kept instead when the song files are unchanged since the last successful load (staging_manifests)");
             // Quoted with control characters escaped: a newline in a path must not end the comment.
             statements.Add(staging.Songs.CopyFromStdinBinarySql(sql) + " -- rows from " + InputDisplay.Quote(request.SongsSource));
             statements.Add(staging.Events.CopyFromStdinBinarySql(sql) + " -- rows from " + InputDisplay.Quote(request.EventsSource));
