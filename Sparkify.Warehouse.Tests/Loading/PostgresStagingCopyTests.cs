@@ -32,7 +32,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         var progress = new List<StagingProgress>();
 
         var clock = Stopwatch.StartNew();
-        var songs = await staging.CopySongsAsync(connection, songFiles, rejects, new SyncProgress(progress.Add), CancellationToken.None);
+        var songs = await staging.CopySongsAsync(connection, staging.Fingerprinted(songFiles), rejects, new SyncProgress(progress.Add), CancellationToken.None);
         var events = await staging.CopyEventsAsync(connection, eventFiles, paths, rejects, new SyncProgress(progress.Add), CancellationToken.None);
         output.WriteLine($"Staged {songs.RecordsStaged} songs and {events.RecordsStaged} events ({songs.BytesRead + events.BytesRead:N0} bytes) in {clock.ElapsedMilliseconds} ms");
 
@@ -163,7 +163,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         await using (var transaction = await connection.BeginTransactionAsync())
         {
             await staging.TruncateAsync(connection, CancellationToken.None);
-            var songs = await staging.CopySongsAsync(connection, LocalSources.List(TestEnvironment.SampleSongs), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
+            var songs = await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(TestEnvironment.SampleSongs)), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
             Assert.Equal(71, songs.RecordsStaged);
             var events = await staging.CopyEventsAsync(connection, LocalSources.List(bad), null, new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
             Assert.True(events.StoppedAtErrorLimit);
@@ -241,7 +241,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), maxErrors: 3);
 
-        var result = await staging.CopySongsAsync(connection, LocalSources.List(folder.Path), rejects, null, CancellationToken.None);
+        var result = await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(folder.Path)), rejects, null, CancellationToken.None);
 
         Assert.Equal((60L, 118L, 1L), (result.FilesRead, result.RecordsStaged, result.RecordsRejected));
         var reject = Assert.Single(rejects.Errors);
@@ -265,7 +265,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         var staging = CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
 
-        await staging.CopySongsAsync(connection, LocalSources.List(folder.Path), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
+        await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(folder.Path)), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
 
         await using var command = new NpgsqlCommand("SELECT title, artist_name, artist_latitude, artist_longitude, duration, year, num_songs, artist_id FROM staging_songs", connection);
         await using var reader = await command.ExecuteReaderAsync();
@@ -319,7 +319,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
 
         var none = await staging.CopyEventsAsync(connection, [], null, rejects, null, CancellationToken.None);
         var events = await staging.CopyEventsAsync(connection, LocalSources.List(folder.Path), null, rejects, null, CancellationToken.None);
-        var songs = await staging.CopySongsAsync(connection, LocalSources.List(folder.Path), rejects, null, CancellationToken.None);
+        var songs = await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(folder.Path)), rejects, null, CancellationToken.None);
 
         Assert.Equal(new StagingCopyResult("staging_events", 0, 0, 0, 0, false), none);
         Assert.Equal(new StagingCopyResult("staging_events", 3, 0, 10, 0, false), events);
@@ -350,7 +350,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
     {
         await using var connection = await OpenAsync();
         var staging = CreateStaging();
-        await staging.CopySongsAsync(connection, LocalSources.List(TestEnvironment.SampleSongs), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
+        await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(TestEnvironment.SampleSongs)), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
         await staging.CopyEventsAsync(connection, LocalSources.List(Path.Combine(TestEnvironment.SampleLogs, "2018", "11", "2018-11-01-events.json")), null, new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
         Assert.True(await ScalarAsync<long>(connection, "SELECT (SELECT count(*) FROM staging_songs) + (SELECT count(*) FROM staging_events)") >= 71 + 15);
 

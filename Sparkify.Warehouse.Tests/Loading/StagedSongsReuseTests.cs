@@ -117,8 +117,8 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
         var staging = CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
 
-        var first = await staging.CopySongsAsync(connection, LocalSources.List(songs.Path), new RejectLog(Guid.NewGuid(), 1), null, CancellationToken.None);
-        var second = await staging.CopySongsAsync(connection, LocalSources.List(songs.Path), new RejectLog(Guid.NewGuid(), 1), null, CancellationToken.None);
+        var first = await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(songs.Path)), new RejectLog(Guid.NewGuid(), 1), null, CancellationToken.None);
+        var second = await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(songs.Path)), new RejectLog(Guid.NewGuid(), 1), null, CancellationToken.None);
 
         Assert.Equal(1L, first.RecordsRejected);
         Assert.Equal(1L, second.RecordsRejected); // read and reported again, not hidden behind kept rows
@@ -139,7 +139,7 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
     }
 
     private static Task<StagingCopyResult> CopySongsAsync(PostgresStaging staging, NpgsqlConnection connection, string folder)
-        => staging.CopySongsAsync(connection, LocalSources.List(folder), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
+        => staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(folder)), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
 
     private static async Task<string> PhysicalRowsAsync(NpgsqlConnection connection)
     {

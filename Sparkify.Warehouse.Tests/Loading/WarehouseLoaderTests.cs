@@ -152,6 +152,39 @@ public sealed class WarehouseLoaderTests(SparkifySampleInS3 s3) : IClassFixture<
         }
     }
 
+    // Events are staged before songs (the song files are listed meanwhile), each against the whole
+    // budget; what a load reports must still be what staging the songs first reports.
+    [Fact]
+    public async Task Rejects_are_reported_songs_first_and_cut_at_max_errors_plus_one_as_if_songs_were_staged_first()
+    {
+        var connectionString = await MigratedDatabaseFixture.CreateAsync("rejectorder");
+        using var songs = new ScratchFolder();
+        songs.Write("A/bad-1.json", """{"song_id": "SOBAD1", "year": "not a year"}""");
+        songs.Write("A/bad-2.json", """{"song_id": "SOBAD2", "duration": "long"}""");
+        songs.Write("A/good.json", """{"song_id": "SOGOOD", "title": "Good", "artist_id": "ARGOOD", "duration": 1.5}""");
+        var events = BadInput.Write();
+        try
+        {
+            var request = new LoadRequest { SongsSource = songs.Path, EventsSource = events };
+            var failed = await Assert.ThrowsAsync<WarehouseLoadException>(() => Loader(connectionString).LoadAsync(request with { MaxErrors = 2 }));
+            var failedRun = await LatestRunAsync(connectionString);
+            var expectedAtTheLimit = new[] { ("bad-1.json", 1L), ("bad-2.json", 1L), (BadInput.FileName, BadInput.Rejected[0].Line) };
+            Assert.Equal(expectedAtTheLimit, await ErrorsInOrderAsync(connectionString, failedRun.RunId));
+            Assert.Equal((LoadRunStatus.Failed, 3L), (failedRun.Status, failedRun.RowsRejected));
+            Assert.Contains("bad-1.json", failed.Message, StringComparison.Ordinal);
+
+            var loaded = await Loader(connectionString).LoadAsync(request with { MaxErrors = 2 + BadInput.Rejected.Count });
+            Assert.Equal((LoadRunStatus.Succeeded, 2 + BadInput.Rejected.Count, 1L, (long)BadInput.Loaded), (loaded.Status, (int)loaded.Rejected, loaded.SongsStaged, loaded.EventsStaged));
+            Assert.Equal(
+                [("bad-1.json", 1L), ("bad-2.json", 1L), .. BadInput.Rejected.Select(r => (BadInput.FileName, r.Line))],
+                await ErrorsInOrderAsync(connectionString, loaded.RunId));
+        }
+        finally
+        {
+            Directory.Delete(events, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Sparkify_load_prints_a_summary_and_records_the_run()
     {
@@ -259,6 +292,12 @@ public sealed class WarehouseLoaderTests(SparkifySampleInS3 s3) : IClassFixture<
     {
         await using var context = Context(connectionString);
         return context.LoadRuns.OrderByDescending(r => r.StartedAt).First();
+    }
+
+    private static async Task<List<(string File, long Line)>> ErrorsInOrderAsync(string connectionString, Guid runId)
+    {
+        await using var context = Context(connectionString);
+        return [.. context.LoadErrors.Where(e => e.RunId == runId).OrderBy(e => e.LoadErrorId).AsEnumerable().Select(e => (Path.GetFileName(e.Source), e.LineNumber))];
     }
 
     private static async Task<List<LoadError>> ReadErrorsAsync(string connectionString, Guid runId)

@@ -140,8 +140,8 @@ public sealed class WarehouseLoader
             statements.Add(failAbandoned);
             statements.Add($"TRUNCATE TABLE {staging.Events.Name}, {staging.Songs.Name} -- staging_songs is kept instead when the song files are unchanged since the last successful load (staging_manifests)");
             // Quoted with control characters escaped: a newline in a path must not end the comment.
-            statements.Add(staging.Songs.CopyFromStdinBinarySql(sql) + " -- rows from " + InputDisplay.Quote(request.SongsSource));
             statements.Add(staging.Events.CopyFromStdinBinarySql(sql) + " -- rows from " + InputDisplay.Quote(request.EventsSource));
+            statements.Add(staging.Songs.CopyFromStdinBinarySql(sql) + " -- rows from " + InputDisplay.Quote(request.SongsSource));
         }
 
         statements.AddRange(StarSchemaTransform.Steps(_options.Provider, request.FullRefresh).Select(step => step.Sql));
@@ -241,27 +241,49 @@ public sealed class WarehouseLoader
         await LoadRunLog.StartAsync(connection, runId, startedAt, Describe(request), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Load {RunId} started on PostgreSQL", runId);
 
+        using var listingSongs = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        SourceResolver? resolver = null;
+        Task<SongFiles>? songFiles = null;
         try
         {
-            using var resolver = new SourceResolver(_options.S3);
+            resolver = new SourceResolver(_options.S3);
             var jsonPaths = request.JsonPathsSource is { } jsonPathsSource
                 ? JsonPathsFile.Parse(await resolver.ReadAllBytesAsync(jsonPathsSource, cancellationToken).ConfigureAwait(false), jsonPathsSource)
                 : null;
-            var songFiles = await resolver.ListAsync(request.SongsSource, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
             var eventFiles = await resolver.ListAsync(request.EventsSource, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+
+            // Listing and fingerprinting thousands of song files is client work that costs as much as
+            // a day of events takes to stage; it runs while they stream in. The songs are staged
+            // second, each COPY against the whole reject budget, and their rejects are reported
+            // first, so a load reports exactly what staging songs first would have.
+            var songResolver = resolver;
+            songFiles = Task.Run(() => staging.ListSongsAsync(songResolver, request.SongsSource, listingSongs.Token), listingSongs.Token);
 
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, PostgresSessionSql, cancellationToken).ConfigureAwait(false);
             await LoadRunLog.FailAbandonedAsync(connection, runId, DateTime.UtcNow, cancellationToken).ConfigureAwait(false);
             await staging.TruncateEventsAsync(connection, cancellationToken).ConfigureAwait(false);
 
-            var songs = await staging.CopySongsAsync(connection, songFiles, rejects, StagingProgress("staging songs", progress, clock), cancellationToken).ConfigureAwait(false);
-            counts.Add(songs, isSongs: true);
-            if (!rejects.LimitExceeded)
+            var eventRejects = new RejectLog(runId, request.MaxErrors!.Value);
+            var events = await staging.CopyEventsAsync(connection, eventFiles, jsonPaths, eventRejects, StagingProgress("staging events", progress, clock), cancellationToken).ConfigureAwait(false);
+            counts.Add(events, isSongs: false);
+            var songRejects = new RejectLog(runId, request.MaxErrors!.Value);
+            var listedSongs = await songFiles.ConfigureAwait(false);
+            var songsUnchanged = false;
+            if (events.StoppedAtErrorLimit)
             {
-                var events = await staging.CopyEventsAsync(connection, eventFiles, jsonPaths, rejects, StagingProgress("staging events", progress, clock), cancellationToken).ConfigureAwait(false);
-                counts.Add(events, isSongs: false);
+                // Stopping the events COPY aborted the transaction and the load fails; the song files
+                // are still read, not staged, for the rejects that are reported before the events'.
+                await staging.SongsCopy().WriteToAsync(Stream.Null, listedSongs.Files, songRejects, cancellationToken).ConfigureAwait(false);
             }
+            else
+            {
+                var songs = await staging.CopySongsAsync(connection, listedSongs, songRejects, StagingProgress("staging songs", progress, clock), cancellationToken).ConfigureAwait(false);
+                counts.Add(songs, isSongs: true);
+                songsUnchanged = songs.Unchanged;
+            }
+
+            rejects = RejectLog.Concat(songRejects, eventRejects);
 
             if (rejects.LimitExceeded)
             {
@@ -269,7 +291,7 @@ public sealed class WarehouseLoader
             }
 
             progress?.Report(new LoadProgress("transforming", 0, null, counts.SongsStaged + counts.EventsStaged, counts.BytesRead, clock.Elapsed));
-            var transform = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, request.FullRefresh, cancellationToken, songs.Unchanged).ConfigureAwait(false);
+            var transform = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, request.FullRefresh, cancellationToken, songsUnchanged).ConfigureAwait(false);
             var result = counts.ToResult(runId, LoadRunStatus.Succeeded, rejects.Errors, transform, clock.Elapsed, error: null);
 
             await LoadRunLog.WriteErrorsAsync(connection, rejects.Errors, cancellationToken).ConfigureAwait(false);
@@ -285,6 +307,18 @@ public sealed class WarehouseLoader
             var failed = counts.ToResult(runId, LoadRunStatus.Failed, rejects.Errors, transform: null, clock.Elapsed, Failure(exception, runId, committing, transient && willRetry));
             await RecordFailureAsync(connectionString, failed, rejects.Errors).ConfigureAwait(false);
             throw Rethrow(exception, failed, transient, cancellationToken);
+        }
+        finally
+        {
+            // A load that failed before staging the songs may still be listing them, with the
+            // resolver: stop the listing and wait for it before the resolver goes.
+            if (songFiles is not null)
+            {
+                await listingSongs.CancelAsync().ConfigureAwait(false);
+                await ((Task)songFiles).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            resolver?.Dispose();
         }
     }
 

@@ -18,12 +18,11 @@ namespace Sparkify.Warehouse.Loading.PostgreSql;
 /// a JSONPaths file), streaming binary COPY on the caller's connection and transaction.
 /// </summary>
 /// <remarks>
-/// A typical load, in one transaction: <see cref="TruncateEventsAsync"/>, <see cref="CopySongsAsync"/>
-/// (which keeps unchanged staged songs), <see cref="CopyEventsAsync"/> with one shared
-/// <see cref="RejectLog"/>; fail the load (roll back) when
-/// a result has <see cref="StagingCopyResult.StoppedAtErrorLimit"/> or the log's
-/// <see cref="RejectLog.LimitExceeded"/> is set, otherwise transform. The rejects are meant for
-/// <c>load_errors</c>, written outside the rolled-back transaction when the load fails.
+/// A typical load, in one transaction: <see cref="TruncateEventsAsync"/>, <see cref="CopyEventsAsync"/>
+/// while <see cref="ListSongsAsync"/> runs alongside, then <see cref="CopySongsAsync"/> (which keeps unchanged
+/// staged songs), each COPY with its own <see cref="RejectLog"/>; fail the load (roll back) when
+/// <see cref="RejectLog.Concat"/> of the two is over its limit, otherwise transform. The rejects are
+/// meant for <c>load_errors</c>, written outside the rolled-back transaction when the load fails.
 /// </remarks>
 internal sealed class PostgresStaging
 {
@@ -80,16 +79,16 @@ internal sealed class PostgresStaging
     /// </remarks>
     public async Task<StagingCopyResult> CopySongsAsync(
         NpgsqlConnection connection,
-        IReadOnlyList<SourceFile> files,
+        SongFiles songs,
         RejectLog rejects,
         IProgress<StagingProgress>? progress,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(songs);
         var copy = SongsCopy();
         var table = _sql.DelimitIdentifier(Songs.Name);
-        var fingerprint = Fingerprint(copy.CopySql, files);
+        var (files, fingerprint) = (songs.Files, songs.Fingerprint);
         if (fingerprint is not null && !await MayUseManifestsAsync(connection, cancellationToken).ConfigureAwait(false))
         {
             // A loader role granted only the staging tables stages as before. A manifest left by
@@ -120,6 +119,25 @@ internal sealed class PostgresStaging
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Lists the song files of <paramref name="source"/> and fingerprints them for
+    /// <see cref="CopySongsAsync"/>: no database work, so a load runs it while the events stream in
+    /// (thousands of small files cost as much to list and stat as a day of events takes to stage).
+    /// </summary>
+    public async Task<SongFiles> ListSongsAsync(SourceResolver resolver, string source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resolver);
+        var files = await resolver.ListAsync(source, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return Fingerprinted(files);
+    }
+
+    /// <summary>Already listed song files, fingerprinted for <see cref="CopySongsAsync"/>.</summary>
+    public SongFiles Fingerprinted(IReadOnlyList<SourceFile> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        return new SongFiles(files, Fingerprint(SongsCopy().CopySql, files));
     }
 
     /// <summary>The song files' COPY: concatenated JSON objects, keys mapped to columns by name.</summary>
@@ -221,3 +239,6 @@ internal sealed class PostgresStaging
         }
     }
 }
+
+/// <summary>A load's song files and their fingerprint (null: they cannot be recognised as unchanged).</summary>
+internal sealed record SongFiles(IReadOnlyList<SourceFile> Files, string? Fingerprint);

@@ -26,6 +26,20 @@ internal sealed class RejectLog(Guid runId, int maxErrors)
     /// <summary>More rejects than the load tolerates: it must fail.</summary>
     public bool LimitExceeded => _errors.Count > maxErrors;
 
+    /// <summary>
+    /// The rejects of <paramref name="first"/> then those of <paramref name="second"/>, cut at the budget
+    /// (<c>maxErrors + 1</c> rows): what one log would hold had the two COPYs run in that order on it, so
+    /// the COPYs may run in another order, each against the whole budget, and still report the same.
+    /// </summary>
+    public static RejectLog Concat(RejectLog first, RejectLog second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        var log = new RejectLog(first.RunId, first.MaxErrors);
+        log._errors.AddRange(first._errors.Concat(second._errors).Take(first.MaxErrors + 1));
+        return log;
+    }
+
     /// <summary>Records a reject; the texts are cut to their <c>load_errors</c> column lengths.</summary>
     /// <param name="source">The file path or S3 URI.</param>
     /// <param name="lineNumber">1-based line where the record starts.</param>
