@@ -93,13 +93,25 @@ internal static class BenchQueries
                 var helperTimes = new List<double>();
                 var handTimes = new List<double>();
 
-                // Warm both paths (EF's query compilation, the server's caches), then alternate.
+                // Warm both paths (EF's query compilation, the server's caches), start from a collected
+                // heap so neither side pays for garbage left by earlier measurements, then alternate,
+                // swapping which side goes first every round.
                 await helper().ConfigureAwait(false);
                 await HandAsync(connection, sql, cancellationToken).ConfigureAwait(false);
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
                 for (var i = 0; i < MaxRepeats && (i < MinRepeats || Math.Min(helperTimes.Sum(), handTimes.Sum()) < MinTotal.TotalSeconds); i++)
                 {
-                    helperTimes.Add(await TimeAsync(helper).ConfigureAwait(false));
-                    handTimes.Add(await TimeAsync(() => HandAsync(connection, sql, cancellationToken)).ConfigureAwait(false));
+                    if (i % 2 == 0)
+                    {
+                        helperTimes.Add(await TimeAsync(helper).ConfigureAwait(false));
+                        handTimes.Add(await TimeAsync(() => HandAsync(connection, sql, cancellationToken)).ConfigureAwait(false));
+                    }
+                    else
+                    {
+                        handTimes.Add(await TimeAsync(() => HandAsync(connection, sql, cancellationToken)).ConfigureAwait(false));
+                        helperTimes.Add(await TimeAsync(helper).ConfigureAwait(false));
+                    }
                 }
 
                 // Best of the runs: on a machine shared with other work, the fastest run is the one
