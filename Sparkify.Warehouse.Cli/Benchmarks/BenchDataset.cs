@@ -5,8 +5,9 @@ namespace Sparkify.Warehouse.Cli.Benchmarks;
 
 /// <summary>
 /// The benchmark's input, generated once per size and seed and kept under
-/// <c>SPARKIFY_HOME/bench-cache</c>: a month of logs (<see cref="LogData"/>) plus one more day kept
-/// apart (<see cref="NextDay"/>) for the incremental load, and the rows pre-parsed for the floors.
+/// <c>SPARKIFY_HOME/bench-cache</c>: a month of logs (<see cref="LogData"/>) plus the two days after it
+/// kept apart (<see cref="NextDay"/>, <see cref="DayAfter"/>) for the incremental loads, and the rows
+/// pre-parsed for the floors.
 /// </summary>
 internal sealed class BenchDataset
 {
@@ -23,6 +24,9 @@ internal sealed class BenchDataset
 
     /// <summary>The day after that month, alone, for the incremental load.</summary>
     public string NextDay => Path.Combine(Root, "next_day");
+
+    /// <summary>The day after <see cref="NextDay"/>, for the incremental load after a checkpoint.</summary>
+    public string DayAfter => Path.Combine(Root, "day_after");
 
     public string JsonPaths => Path.Combine(Root, SparkifyDataGenerator.JsonPathsFileName);
 
@@ -43,12 +47,15 @@ internal sealed class BenchDataset
 
     public long NextDayBytes => FolderBytes(NextDay);
 
+    public long DayAfterBytes => FolderBytes(DayAfter);
+
     public int SongFiles => Directory.EnumerateFiles(SongData, "*.json", SearchOption.AllDirectories).Count();
 
     /// <summary>The cached dataset for these sizes, generated first when it is not there yet.</summary>
     public static async Task<BenchDataset> EnsureAsync(string cacheRoot, int events, int songs, long seed, TextWriter log, CancellationToken cancellationToken)
     {
-        var root = Path.Combine(cacheRoot, string.Create(CultureInfo.InvariantCulture, $"events{events}-songs{songs}-seed{seed}"));
+        // "days2": the layout with two extra days; a cache of another layout is generated anew.
+        var root = Path.Combine(cacheRoot, string.Create(CultureInfo.InvariantCulture, $"events{events}-songs{songs}-seed{seed}-days2"));
         var dataset = new BenchDataset(root);
         if (File.Exists(Path.Combine(root, CompleteMarker)))
         {
@@ -58,27 +65,33 @@ internal sealed class BenchDataset
         await log.WriteLineAsync($"Generating the benchmark data into {root} (once per size and seed)...").ConfigureAwait(false);
         const int Days = 30;
 
-        // One day more than the month, spread evenly, so the month holds about the requested events
-        // and the extra day is the size of an ordinary day.
+        const int ExtraDays = 2;
+
+        // Two days more than the month, spread evenly, so the month holds about the requested events
+        // and each extra day is the size of an ordinary day.
         await SparkifyDataGenerator.GenerateAsync(
             new GenerationOptions
             {
                 OutputDirectory = root,
                 Songs = songs,
-                Events = (int)Math.Min(int.MaxValue, (long)events * (Days + 1) / Days),
-                Days = Days + 1,
+                Events = (int)Math.Min(int.MaxValue, (long)events * (Days + ExtraDays) / Days),
+                Days = Days + ExtraDays,
                 Seed = seed,
                 ReplaceExisting = true,
             },
             cancellationToken).ConfigureAwait(false);
-        var lastDay = Directory.EnumerateFiles(dataset.LogData, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Last();
-        if (Directory.Exists(dataset.NextDay))
+        var lastDays = Directory.EnumerateFiles(dataset.LogData, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).TakeLast(ExtraDays).ToList();
+        foreach (var (day, folder) in lastDays.Zip([dataset.NextDay, dataset.DayAfter]))
         {
-            Directory.Delete(dataset.NextDay, recursive: true);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            Directory.CreateDirectory(folder);
+            File.Move(day, Path.Combine(folder, Path.GetFileName(day)));
         }
 
-        Directory.CreateDirectory(dataset.NextDay);
-        File.Move(lastDay, Path.Combine(dataset.NextDay, Path.GetFileName(lastDay)));
         foreach (var derived in new[] { dataset.EventsBinary, dataset.SongsBinary, dataset.EventsCsv, dataset.SongsCsv })
         {
             File.Delete(derived);

@@ -238,5 +238,5 @@ public sealed class RedshiftCopyCommandBuilderTests
         return [.. type.GetProperties().OrderBy(p => p.GetColumnOrder()).Select(p => p.GetColumnName())];
     }
 
-    private static LocalSourceFile Local(string name) => new(new FileInfo(Path.Combine(Path.GetTempPath(), name)));
+    private static LocalSourceFile Local(string name) => new(Path.Combine(Path.GetTempPath(), name), length: 0, DateTime.UnixEpoch);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -199,16 +200,27 @@ internal sealed class PostgresStaging
     internal static string? Fingerprint(string copySql, IReadOnlyList<SourceFile> files)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // One buffer for every value: fingerprinting runs beside the events COPY, so it should not
+        // add garbage (tens of thousands of small strings) to that COPY's heap.
+        var buffer = ArrayPool<byte>.Shared.Rent(1024);
         void Add(string value)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(value));
-            hash.AppendData("\n"u8);
+            var size = Encoding.UTF8.GetMaxByteCount(value.Length) + 1;
+            if (size > buffer.Length)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = ArrayPool<byte>.Shared.Rent(size);
+            }
+
+            var written = Encoding.UTF8.GetBytes(value, buffer);
+            buffer[written] = (byte)'\n';
+            hash.AppendData(buffer, 0, written + 1);
         }
 
-        Add(typeof(PostgresStaging).Assembly.ManifestModule.ModuleVersionId.ToString());
-        Add(copySql);
         try
         {
+            Add(typeof(PostgresStaging).Assembly.ManifestModule.ModuleVersionId.ToString());
+            Add(copySql);
             foreach (var file in files)
             {
                 if (file.Version is not { } version)
@@ -221,10 +233,9 @@ internal sealed class PostgresStaging
                 Add(version);
             }
         }
-        catch (IOException)
+        finally
         {
-            // A file vanished since it was listed: nothing can be kept, and the COPY reports the file.
-            return null;
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace Sparkify.Warehouse.Loading.Sources;
 
 /// <summary>One input file of a load: a local file or an S3 object.</summary>
@@ -38,17 +40,23 @@ internal abstract class SourceFile
     public override string ToString() => Name;
 }
 
-/// <summary>A file on the local file system.</summary>
-internal sealed class LocalSourceFile(FileInfo file) : SourceFile
+/// <summary>A file on the local file system, with its size and last write time as listed.</summary>
+internal sealed class LocalSourceFile(string path, long length, DateTime lastWriteTimeUtc) : SourceFile
 {
-    public override string Name => file.FullName;
+    /// <summary>The file at <paramref name="file"/>'s path, as it is now.</summary>
+    public LocalSourceFile(FileInfo file)
+        : this(file.FullName, file.Length, file.LastWriteTimeUtc)
+    {
+    }
 
-    public override long? Length => file.Length;
+    public override string Name => path;
 
-    public override string? Version => file.LastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public override long? Length => length;
+
+    public override string? Version => lastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     protected override Task<Stream> OpenRawAsync(CancellationToken cancellationToken)
-        => Task.FromResult<Stream>(new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan));
+        => Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan));
 }
 
 /// <summary>Lists the files of a local source: one file, or a folder read recursively.</summary>
@@ -70,10 +78,17 @@ internal static class LocalSources
             throw new WarehouseException($"Source '{path}' does not exist: give a file, a folder, or an s3://bucket/prefix URI.");
         }
 
-        return [.. new DirectoryInfo(path)
-            .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.Hidden })
-            .Where(f => f.Name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.Name.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase))
-            .OrderBy(f => f.FullName, StringComparer.Ordinal)
-            .Select(f => new LocalSourceFile(f))];
+        // Straight from the directory entries (size and time come with the enumeration's stat): a song
+        // folder holds tens of thousands of files, listed while the event logs stream in.
+        var files = new FileSystemEnumerable<LocalSourceFile>(
+            path,
+            (ref FileSystemEntry entry) => new LocalSourceFile(entry.ToFullPath(), entry.Length, entry.LastWriteTimeUtc.UtcDateTime),
+            new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.Hidden })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory
+                && (entry.FileName.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || entry.FileName.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase)),
+        }.ToArray();
+        Array.Sort(files, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return files;
     }
 }
