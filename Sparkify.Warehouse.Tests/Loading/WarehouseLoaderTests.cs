@@ -186,6 +186,30 @@ public sealed class WarehouseLoaderTests(SparkifySampleInS3 s3) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_load_failing_on_a_song_file_after_the_events_were_staged_still_records_the_events_rejects()
+    {
+        var connectionString = await MigratedDatabaseFixture.CreateAsync("rejectsonfailure");
+        using var songs = new ScratchFolder();
+        songs.Write("A/good.json", """{"song_id": "SOGOOD", "title": "Good", "artist_id": "ARGOOD", "duration": 1.5}""");
+        songs.Write("A/broken.json.gz", "not gzip at all");
+        var events = BadInput.Write();
+        try
+        {
+            var request = new LoadRequest { SongsSource = songs.Path, EventsSource = events, MaxErrors = BadInput.Rejected.Count };
+            var failed = await Assert.ThrowsAsync<WarehouseLoadException>(() => Loader(connectionString).LoadAsync(request));
+
+            Assert.Contains("broken.json.gz", failed.Message, StringComparison.Ordinal);
+            var run = await LatestRunAsync(connectionString);
+            Assert.Equal((LoadRunStatus.Failed, (long)BadInput.Rejected.Count), (run.Status, run.RowsRejected));
+            Assert.Equal(BadInput.Rejected.Select(r => (BadInput.FileName, r.Line)), await ErrorsInOrderAsync(connectionString, run.RunId));
+        }
+        finally
+        {
+            Directory.Delete(events, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Sparkify_load_prints_a_summary_and_records_the_run()
     {
         var connectionString = await MigratedDatabaseFixture.CreateAsync("cliload");

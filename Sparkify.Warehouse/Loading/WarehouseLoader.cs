@@ -234,40 +234,39 @@ public sealed class WarehouseLoader
         var runId = Guid.NewGuid();
         var clock = Stopwatch.StartNew();
         var startedAt = DateTime.UtcNow;
-        var rejects = new RejectLog(runId, request.MaxErrors!.Value);
+        // Events are staged before songs, each COPY against the whole budget; what the run reports
+        // is the songs' rejects then the events', as if the songs had been staged first.
+        var songRejects = new RejectLog(runId, request.MaxErrors!.Value);
+        var eventRejects = new RejectLog(runId, request.MaxErrors!.Value);
         var counts = new RunCounts();
         var committing = false;
 
         await LoadRunLog.StartAsync(connection, runId, startedAt, Describe(request), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Load {RunId} started on PostgreSQL", runId);
 
+        // Declared before the listing task that uses it, so it is disposed after the finally below
+        // has waited for that task.
+        using var resolver = new SourceResolver(_options.S3);
         using var listingSongs = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        SourceResolver? resolver = null;
         Task<SongFiles>? songFiles = null;
         try
         {
-            resolver = new SourceResolver(_options.S3);
             var jsonPaths = request.JsonPathsSource is { } jsonPathsSource
                 ? JsonPathsFile.Parse(await resolver.ReadAllBytesAsync(jsonPathsSource, cancellationToken).ConfigureAwait(false), jsonPathsSource)
                 : null;
             var eventFiles = await resolver.ListAsync(request.EventsSource, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
 
             // Listing and fingerprinting thousands of song files is client work that costs as much as
-            // a day of events takes to stage; it runs while they stream in. The songs are staged
-            // second, each COPY against the whole reject budget, and their rejects are reported
-            // first, so a load reports exactly what staging songs first would have.
-            var songResolver = resolver;
-            songFiles = Task.Run(() => staging.ListSongsAsync(songResolver, request.SongsSource, listingSongs.Token), listingSongs.Token);
+            // a day of events takes to stage; it runs while they stream in.
+            songFiles = Task.Run(() => staging.ListSongsAsync(resolver, request.SongsSource, listingSongs.Token), listingSongs.Token);
 
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, PostgresSessionSql, cancellationToken).ConfigureAwait(false);
             await LoadRunLog.FailAbandonedAsync(connection, runId, DateTime.UtcNow, cancellationToken).ConfigureAwait(false);
             await staging.TruncateEventsAsync(connection, cancellationToken).ConfigureAwait(false);
 
-            var eventRejects = new RejectLog(runId, request.MaxErrors!.Value);
             var events = await staging.CopyEventsAsync(connection, eventFiles, jsonPaths, eventRejects, StagingProgress("staging events", progress, clock), cancellationToken).ConfigureAwait(false);
             counts.Add(events, isSongs: false);
-            var songRejects = new RejectLog(runId, request.MaxErrors!.Value);
             var listedSongs = await songFiles.ConfigureAwait(false);
             var songsUnchanged = false;
             if (events.StoppedAtErrorLimit)
@@ -283,7 +282,7 @@ public sealed class WarehouseLoader
                 songsUnchanged = songs.Unchanged;
             }
 
-            rejects = RejectLog.Concat(songRejects, eventRejects);
+            var rejects = RejectLog.Concat(songRejects, eventRejects);
 
             if (rejects.LimitExceeded)
             {
@@ -304,8 +303,10 @@ public sealed class WarehouseLoader
         catch (Exception exception) when (exception is not WarehouseLoadException)
         {
             var transient = !committing && TransientFailure.Is(exception);
-            var failed = counts.ToResult(runId, LoadRunStatus.Failed, rejects.Errors, transform: null, clock.Elapsed, Failure(exception, runId, committing, transient && willRetry));
-            await RecordFailureAsync(connectionString, failed, rejects.Errors).ConfigureAwait(false);
+            // Whatever was rejected before the failure, in the same order as a successful run.
+            var rejected = RejectLog.Concat(songRejects, eventRejects).Errors;
+            var failed = counts.ToResult(runId, LoadRunStatus.Failed, rejected, transform: null, clock.Elapsed, Failure(exception, runId, committing, transient && willRetry));
+            await RecordFailureAsync(connectionString, failed, rejected).ConfigureAwait(false);
             throw Rethrow(exception, failed, transient, cancellationToken);
         }
         finally
@@ -317,8 +318,6 @@ public sealed class WarehouseLoader
                 await listingSongs.CancelAsync().ConfigureAwait(false);
                 await ((Task)songFiles).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-
-            resolver?.Dispose();
         }
     }
 

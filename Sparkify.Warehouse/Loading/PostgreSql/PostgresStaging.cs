@@ -200,8 +200,8 @@ internal sealed class PostgresStaging
     internal static string? Fingerprint(string copySql, IReadOnlyList<SourceFile> files)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        // One buffer for every value: fingerprinting runs beside the events COPY, so it should not
-        // add garbage (tens of thousands of small strings) to that COPY's heap.
+        // One buffer for the bytes of every value rather than an array per value: fingerprinting
+        // runs beside the events COPY and should add as little as it can to that COPY's heap.
         var buffer = ArrayPool<byte>.Shared.Rent(1024);
         void Add(string value)
         {

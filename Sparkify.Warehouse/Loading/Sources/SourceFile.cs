@@ -17,6 +17,10 @@ internal abstract class SourceFile
     /// </summary>
     public virtual string? Version => null;
 
+    /// <summary>Whether a file or key name is one a load reads: <c>*.json</c> or <c>*.json.gz</c>, in any case.</summary>
+    public static bool IsJsonName(ReadOnlySpan<char> name)
+        => name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Whether the stored bytes are gzip-compressed (the name ends in <c>.gz</c>).</summary>
     public bool IsGzip => Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
 
@@ -85,8 +89,7 @@ internal static class LocalSources
             (ref FileSystemEntry entry) => new LocalSourceFile(entry.ToFullPath(), entry.Length, entry.LastWriteTimeUtc.UtcDateTime),
             new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.Hidden })
         {
-            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory
-                && (entry.FileName.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || entry.FileName.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase)),
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && SourceFile.IsJsonName(entry.FileName),
         }.ToArray();
         Array.Sort(files, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         return files;

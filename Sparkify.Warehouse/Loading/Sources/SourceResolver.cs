@@ -152,7 +152,7 @@ internal sealed class SourceResolver(S3Settings? settings = null) : IDisposable
         var files = new List<S3SourceFile>();
         await foreach (var item in ListObjectsAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
-            if (!item.Key.EndsWith('/') && IsJsonName(item.Key))
+            if (!item.Key.EndsWith('/') && SourceFile.IsJsonName(item.Key))
             {
                 files.Add(new S3SourceFile(client, prefix.WithKey(item.Key), item.Size, endpoint) { ETag = item.ETag });
             }
@@ -174,7 +174,7 @@ internal sealed class SourceResolver(S3Settings? settings = null) : IDisposable
         var keys = new List<string>();
         await foreach (var item in ListObjectsAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
-            if (!item.Key.EndsWith('/') && !IsJsonName(item.Key))
+            if (!item.Key.EndsWith('/') && !SourceFile.IsJsonName(item.Key))
             {
                 keys.Add(item.Key);
             }
@@ -214,7 +214,4 @@ internal sealed class SourceResolver(S3Settings? settings = null) : IDisposable
             request.ContinuationToken = page.NextContinuationToken;
         }
     }
-
-    private static bool IsJsonName(string name)
-        => name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase);
 }
