@@ -136,8 +136,10 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
     {
         await ResetAsync();
         var template = Data.Events.First(e => e.Page == "NextSong" && e.UserId == "8");
-        string[] rejected = ["abc", "12a", "1.5", "+5", " 5", "5 ", "1e3", "0x1F", "99999999999", "2147483648", "-2147483649", "--1", "-", "12\n", "\u0663"];
-        string[] accepted = ["2147483647", "-2147483648", "-3", "0"];
+        // At most 10 digits after an optional sign, leading zeros included: "00000000999" is 999 in
+        // range but 11 digits.
+        string[] rejected = ["abc", "12a", "1.5", "+5", " 5", "5 ", "1e3", "0x1F", "99999999999", "2147483648", "-2147483649", "--1", "-", "-0-1", "12\n", "\u0663", "00000000999", "-00000000099"];
+        string[] accepted = ["2147483647", "-2147483648", "-3", "0", "0000000999", "-0000000099"];
         var extra = rejected.Concat(accepted)
             .Select((id, i) => template with { UserId = id, SessionId = 800_000 + i, FirstName = "Synthetic " + id })
             .ToList();
@@ -155,7 +157,7 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         Assert.Contains(star.Users, u => u.UserId == int.MaxValue);
         Assert.Contains(star.Users, u => u.UserId == int.MinValue);
         Assert.Contains(star.Users, u => u.UserId == 0);
-        Assert.All(star.SongPlays.Where(p => p.SessionId >= 800_000), p => Assert.Contains(p.UserId, new[] { int.MaxValue, int.MinValue, -3, 0 }));
+        Assert.All(star.SongPlays.Where(p => p.SessionId >= 800_000), p => Assert.Contains(p.UserId, new[] { int.MaxValue, int.MinValue, -3, 0, 999, -99 }));
     }
 
     [Fact]
