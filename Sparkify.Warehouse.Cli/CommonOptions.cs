@@ -28,6 +28,42 @@ internal static class CommonOptions
         Description = "Npgsql connection string of the warehouse (default: SPARKIFY_CONNECTION, Sparkify:ConnectionString, ConnectionStrings:Warehouse, [CLUSTER] in --config, or the embedded local server).",
     };
 
+    public static Option<string?> Songs() => new("--songs")
+    {
+        Description = "Song data: a file, a folder (recursive *.json, *.json.gz) or s3://bucket/prefix (default: Sparkify:Load:Songs, [S3] SONG_DATA in --config).",
+    };
+
+    public static Option<string?> Events() => new("--events")
+    {
+        Description = "Event logs (JSON Lines): a file, a folder or s3://bucket/prefix (default: Sparkify:Load:Events, [S3] LOG_DATA in --config).",
+    };
+
+    public static Option<string?> JsonPaths() => new("--jsonpaths")
+    {
+        Description = "JSONPaths file mapping event keys to staging_events columns, local or s3:// (default: Sparkify:Load:JsonPaths, [S3] LOG_JSONPATH in --config, else the standard Sparkify mapping).",
+    };
+
+    public static Option<string?> IamRole() => new("--iam-role")
+    {
+        Description = "Redshift: IAM role ARN that COPY uses to read S3 (Sparkify:IamRole, [IAM_ROLE] ARN in --config).",
+    };
+
+    public static Option<string?> S3Endpoint() => new("--s3-endpoint")
+    {
+        Description = "S3-compatible endpoint URL (path-style addressing), e.g. http://127.0.0.1:4568 (Sparkify:S3:ServiceUrl).",
+    };
+
+    public static Option<string?> S3Region() => new("--s3-region")
+    {
+        Description = "S3 region (default us-west-2); also Redshift COPY's REGION (Sparkify:S3:Region).",
+    };
+
+    /// <summary>An option's value when given, else the configuration's value for <paramref name="key"/>; null when neither is set.</summary>
+    public static string? Configured(CliContext cli, string? option, string key)
+        => NonEmpty(option) ?? NonEmpty(cli.Configuration[key]);
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
     /// <summary>The name of <see cref="Config"/>, which configuration reads before the host is built.</summary>
     public const string ConfigName = "--config";
 

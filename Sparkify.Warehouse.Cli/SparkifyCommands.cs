@@ -16,6 +16,7 @@ internal static class SparkifyCommands
         root.Subcommands.Add(LoadCommand.Create(cli));
         root.Subcommands.Add(QueryCommand.Create(cli));
         root.Subcommands.Add(CheckCommand.Create(cli));
+        root.Subcommands.Add(DoctorCommand.Create(cli));
         root.Subcommands.Add(GenerateCommand.Create(cli));
         root.Subcommands.Add(DemoCommand.Create(cli));
         root.Subcommands.Add(BenchCommand.Create(cli));

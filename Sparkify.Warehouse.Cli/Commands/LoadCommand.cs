@@ -14,9 +14,9 @@ internal static class LoadCommand
 {
     public static Command Create(CliContext cli)
     {
-        var songs = new Option<string?>("--songs") { Description = "Song data: a file, a folder (recursive *.json, *.json.gz) or s3://bucket/prefix (default: Sparkify:Load:Songs, [S3] SONG_DATA in --config)." };
-        var events = new Option<string?>("--events") { Description = "Event logs (JSON Lines): a file, a folder or s3://bucket/prefix (default: Sparkify:Load:Events, [S3] LOG_DATA in --config)." };
-        var jsonPaths = new Option<string?>("--jsonpaths") { Description = "JSONPaths file mapping event keys to staging_events columns, local or s3:// (default: Sparkify:Load:JsonPaths, [S3] LOG_JSONPATH in --config, else the standard Sparkify mapping)." };
+        var songs = CommonOptions.Songs();
+        var events = CommonOptions.Events();
+        var jsonPaths = CommonOptions.JsonPaths();
         var maxErrors = new Option<int?>("--max-errors") { Description = "Rejected records tolerated before the load fails, as Redshift's MAXERROR (default: Sparkify:MaxErrors, else 0)." };
         maxErrors.Validators.Add(result =>
         {
@@ -27,9 +27,9 @@ internal static class LoadCommand
         });
         var fullRefresh = new Option<bool>("--full-refresh") { Description = "Empty the star tables before loading." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print every statement the load would send, without connecting." };
-        var iamRole = new Option<string?>("--iam-role") { Description = "Redshift: IAM role ARN that COPY uses to read S3 (Sparkify:IamRole, [IAM_ROLE] ARN in --config)." };
-        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint URL (path-style addressing), e.g. http://127.0.0.1:4568 (Sparkify:S3:ServiceUrl)." };
-        var s3Region = new Option<string?>("--s3-region") { Description = "S3 region (default us-west-2); also Redshift COPY's REGION (Sparkify:S3:Region)." };
+        var iamRole = CommonOptions.IamRole();
+        var s3Endpoint = CommonOptions.S3Endpoint();
+        var s3Region = CommonOptions.S3Region();
         var provider = CommonOptions.Provider();
         var connection = CommonOptions.Connection();
 
@@ -47,7 +47,7 @@ internal static class LoadCommand
             {
                 SongsSource = Source(cli, parseResult.GetValue(songs), "--songs", CliConfiguration.LoadSongsKey, "SONG_DATA"),
                 EventsSource = Source(cli, parseResult.GetValue(events), "--events", CliConfiguration.LoadEventsKey, "LOG_DATA"),
-                JsonPathsSource = NonEmpty(parseResult.GetValue(jsonPaths)) ?? NonEmpty(cli.Configuration[CliConfiguration.LoadJsonPathsKey]),
+                JsonPathsSource = CommonOptions.Configured(cli, parseResult.GetValue(jsonPaths), CliConfiguration.LoadJsonPathsKey),
                 FullRefresh = parseResult.GetValue(fullRefresh),
             };
             var logger = cli.Services.GetRequiredService<ILoggerFactory>().CreateLogger<WarehouseLoader>();
@@ -80,10 +80,8 @@ internal static class LoadCommand
     }
 
     private static string Source(CliContext cli, string? option, string optionName, string key, string dwhConfigKey)
-        => NonEmpty(option) ?? NonEmpty(cli.Configuration[key])
+        => CommonOptions.Configured(cli, option, key)
             ?? throw new UsageException($"load needs {optionName} (or {key}, or [S3] {dwhConfigKey} in a --config dwh.cfg).");
-
-    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     internal static async Task<LoadResult> RunWithProgressAsync(CliContext cli, WarehouseLoader loader, LoadRequest request, ILogger logger, CancellationToken cancellationToken)
     {

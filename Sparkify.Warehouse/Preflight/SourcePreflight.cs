@@ -79,7 +79,7 @@ internal static class SourcePreflight
         try
         {
             others = inS3 ? await resolver.ListNonJsonKeysAsync(source, cancellationToken).ConfigureAwait(false) : ListOtherLocalFiles(source);
-            listed = true;
+            listed = inS3 || Path.Exists(source);
             files = await resolver.ListAsync(source, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is WarehouseException or IOException or UnauthorizedAccessException)
@@ -94,9 +94,9 @@ internal static class SourcePreflight
         var bytes = files.Sum(f => f.Length ?? 0);
         var gzipped = files.Count(f => f.IsGzip);
         var compression = gzipped == 0 ? "plain JSON" : gzipped == files.Count ? "all gzip" : $"{gzipped:N0} gzip and {files.Count - gzipped:N0} plain";
-        var detail = string.Create(CultureInfo.InvariantCulture, $"{files.Count:N0} files, {bytes:N0} bytes, {compression}");
+        var detail = string.Create(CultureInfo.InvariantCulture, $"{files.Count:N0} file{(files.Count == 1 ? "" : "s")}, {bytes:N0} bytes, {compression}");
         var otherText = others.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
-            $"{others.Count:N0} other {(inS3 ? "objects" : "files")} under it (e.g. {InputDisplay.Quote(others[0])})");
+            $"{others.Count:N0} other {(inS3 ? "object" : "file")}{(others.Count == 1 ? "" : "s")} under it (e.g. {InputDisplay.Quote(others[0])})");
 
         if (redshift && gzipped > 0 && gzipped < files.Count)
         {
