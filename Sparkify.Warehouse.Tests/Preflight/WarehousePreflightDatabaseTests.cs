@@ -83,18 +83,26 @@ public sealed class WarehousePreflightDatabaseTests(MigratedDatabaseFixture data
             var privileges = granted.AssertStatus("privileges", PreflightStatus.Pass);
             // The README's script grants staging_manifests as an option; the test roles go without it.
             Assert.Contains("without SELECT, INSERT, DELETE on staging_manifests every load restages the song files", privileges.Detail, StringComparison.Ordinal);
+            Assert.EndsWith("; not the owner of staging_events and staging_songs, so loads skip their statistics (ANALYZE needs the owner)", privileges.Detail, StringComparison.Ordinal);
+
             // The loader may not read the migrations history: said, not guessed.
             Assert.Contains("may not read the migrations history", granted.AssertStatus("migrations", PreflightStatus.Skip).Detail, StringComparison.Ordinal);
 
             await WarehouseDb.ExecuteAsync(owner, $"REVOKE UPDATE ON users FROM {loaderName}; REVOKE TRUNCATE ON staging_songs FROM {loaderName}");
             var revoked = (await RunAsync(new WarehouseOptions { ConnectionString = loader })).AssertStatus("privileges", PreflightStatus.Fail);
-            Assert.Equal($"{loaderName} lacks TRUNCATE on staging_songs; UPDATE on users; without SELECT, INSERT, DELETE on staging_manifests every load restages the song files", revoked.Detail);
+            Assert.Equal($"{loaderName} lacks TRUNCATE on staging_songs; UPDATE on users; without SELECT, INSERT, DELETE on staging_manifests every load restages the song files"
+                + "; not the owner of staging_events and staging_songs, so loads skip their statistics (ANALYZE needs the owner)", revoked.Detail);
             Assert.Equal($"as the owner of the tables: GRANT TRUNCATE ON staging_songs TO {loaderName}; GRANT UPDATE ON users TO {loaderName};", revoked.Fix);
 
             var analystCheck = (await RunAsync(new WarehouseOptions { ConnectionString = analyst })).AssertStatus("privileges", PreflightStatus.Fail);
             Assert.Contains("SELECT, INSERT, DELETE, TRUNCATE on staging_events", analystCheck.Detail, StringComparison.Ordinal);
             Assert.Contains("INSERT, UPDATE, DELETE, TRUNCATE on songplays", analystCheck.Detail, StringComparison.Ordinal);
             Assert.Contains("SELECT, INSERT on load_errors", analystCheck.Detail, StringComparison.Ordinal);
+
+            // The README's remedy for statistics: the loader owns the staging tables.
+            await WarehouseDb.ExecuteAsync(owner, $"ALTER TABLE staging_events OWNER TO {loaderName}; ALTER TABLE staging_songs OWNER TO {loaderName}");
+            Assert.DoesNotContain("not the owner", (await RunAsync(new WarehouseOptions { ConnectionString = loader })).Check("privileges").Detail, StringComparison.Ordinal);
+            await WarehouseDb.ExecuteAsync(owner, "ALTER TABLE staging_events OWNER TO CURRENT_USER; ALTER TABLE staging_songs OWNER TO CURRENT_USER");
         }
         finally
         {

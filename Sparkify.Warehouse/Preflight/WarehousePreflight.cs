@@ -55,6 +55,8 @@ internal static class DatabasePreflight
     public const string MigrationsCheck = "migrations";
     public const string PrivilegesCheck = "privileges";
 
+    private static readonly string[] StagingTables = ["staging_events", "staging_songs"];
+
     private static readonly string[] StarTables = ["songplays", "users", "songs", "artists", "time"];
 
     public static async Task<IReadOnlyList<PreflightCheck>> RunAsync(WarehouseOptions options, CancellationToken cancellationToken)
@@ -202,7 +204,7 @@ internal static class DatabasePreflight
         var truncate = provider == WarehouseProvider.Postgres ? new[] { "TRUNCATE" } : [];
         return
         [
-            .. new[] { "staging_events", "staging_songs" }.Select(t => (t, (string[])["SELECT", "INSERT", "DELETE", .. truncate])),
+            .. StagingTables.Select(t => (t, (string[])["SELECT", "INSERT", "DELETE", .. truncate])),
             .. StarTables.Select(t => (t, (string[])["SELECT", "INSERT", "UPDATE", "DELETE", .. truncate])),
             ("load_runs", ["SELECT", "INSERT", "UPDATE"]),
             ("load_errors", ["SELECT", "INSERT"]),
@@ -220,10 +222,13 @@ internal static class DatabasePreflight
         // Redshift's has_table_privilege fails on a table that does not exist, so existence comes first.
         var names = required.Concat(optional).Select(r => r.Table).ToList();
         var existing = new HashSet<string>(StringComparer.Ordinal);
+        var owned = new HashSet<string>(StringComparer.Ordinal);
         var command = connection.CreateCommand();
         await using (command.ConfigureAwait(false))
         {
-            command.CommandText = "SELECT c.relname FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace "
+            // pg_user exists on both targets (PostgreSQL's pg_roles does not exist on Redshift).
+            command.CommandText = "SELECT c.relname, c.relowner = (SELECT u.usesysid FROM pg_catalog.pg_user AS u WHERE u.usename = current_user) "
+                + "FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace "
                 + $"WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname IN ({string.Join(", ", names.Select(n => $"'{n}'"))})";
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
@@ -231,6 +236,10 @@ internal static class DatabasePreflight
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     existing.Add(reader.GetString(0));
+                    if (!reader.IsDBNull(1) && reader.GetBoolean(1))
+                    {
+                        owned.Add(reader.GetString(0));
+                    }
                 }
             }
         }
@@ -285,18 +294,28 @@ internal static class DatabasePreflight
             grants.Add($"GRANT TEMPORARY ON DATABASE {Quote(database)} TO {Quote(user)};");
         }
 
-        var optionalNote = optional.Count == 0 ? ""
-            : lacking.Any(p => p.Table == ManifestPrivileges.Table) || !existing.Contains(ManifestPrivileges.Table)
-                ? $"; without SELECT, INSERT, DELETE on {ManifestPrivileges.Table} every load restages the song files"
-                : "";
+        var notes = "";
+        if (optional.Count > 0 && (lacking.Any(p => p.Table == ManifestPrivileges.Table) || !existing.Contains(ManifestPrivileges.Table)))
+        {
+            notes += $"; without SELECT, INSERT, DELETE on {ManifestPrivileges.Table} every load restages the song files";
+        }
+
+        // Not a failure: loads work, but only a table's owner may refresh its statistics.
+        var notOwned = StagingTables.Where(t => !owned.Contains(t)).ToList();
+        if (notOwned.Count > 0)
+        {
+            notes += $"; not the owner of {string.Join(" and ", notOwned)}, so loads skip their statistics ("
+                + (provider == WarehouseProvider.Redshift ? "ANALYZE and COPY's STATUPDATE need the owner)" : "ANALYZE needs the owner)");
+        }
+
         if (problems.Count > 0)
         {
-            return new PreflightCheck(PrivilegesCheck, PreflightStatus.Fail, $"{user} lacks {string.Join("; ", problems)}{optionalNote}",
+            return new PreflightCheck(PrivilegesCheck, PreflightStatus.Fail, $"{user} lacks {string.Join("; ", problems)}{notes}",
                 "as the owner of the tables: " + string.Join(" ", grants));
         }
 
         return new PreflightCheck(PrivilegesCheck, PreflightStatus.Pass,
-            string.Create(CultureInfo.InvariantCulture, $"{user} holds the {probes.Count - lacking.Count} table privileges a load uses, schema USAGE and TEMPORARY{optionalNote}"));
+            string.Create(CultureInfo.InvariantCulture, $"{user} holds the {probes.Count - lacking.Count} table privileges a load uses, schema USAGE and TEMPORARY{notes}"));
     }
 
     private static async Task<string> ScalarTextAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
