@@ -28,6 +28,16 @@ internal static class CommonOptions
         Description = "Npgsql connection string of the warehouse (default: SPARKIFY_CONNECTION, Sparkify:ConnectionString, ConnectionStrings:Warehouse, [CLUSTER] in --config, or the embedded local server).",
     };
 
+    public static Option<string?> S3Endpoint() => new("--s3-endpoint")
+    {
+        Description = "S3-compatible endpoint URL (path-style addressing), e.g. http://127.0.0.1:4568 (Sparkify:S3:ServiceUrl).",
+    };
+
+    public static Option<string?> S3Region() => new("--s3-region")
+    {
+        Description = "S3 region (default us-west-2); also Redshift COPY's REGION (Sparkify:S3:Region).",
+    };
+
     /// <summary>The name of <see cref="Config"/>, which configuration reads before the host is built.</summary>
     public const string ConfigName = "--config";
 

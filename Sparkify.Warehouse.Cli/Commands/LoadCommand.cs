@@ -28,8 +28,8 @@ internal static class LoadCommand
         var fullRefresh = new Option<bool>("--full-refresh") { Description = "Empty the star tables before loading." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print every statement the load would send, without connecting." };
         var iamRole = new Option<string?>("--iam-role") { Description = "Redshift: IAM role ARN that COPY uses to read S3 (Sparkify:IamRole, [IAM_ROLE] ARN in --config)." };
-        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint URL (path-style addressing), e.g. http://127.0.0.1:4568 (Sparkify:S3:ServiceUrl)." };
-        var s3Region = new Option<string?>("--s3-region") { Description = "S3 region (default us-west-2); also Redshift COPY's REGION (Sparkify:S3:Region)." };
+        var s3Endpoint = CommonOptions.S3Endpoint();
+        var s3Region = CommonOptions.S3Region();
         var provider = CommonOptions.Provider();
         var connection = CommonOptions.Connection();
 
@@ -79,11 +79,11 @@ internal static class LoadCommand
         return command;
     }
 
-    private static string Source(CliContext cli, string? option, string optionName, string key, string dwhConfigKey)
+    internal static string Source(CliContext cli, string? option, string optionName, string key, string dwhConfigKey)
         => NonEmpty(option) ?? NonEmpty(cli.Configuration[key])
             ?? throw new UsageException($"load needs {optionName} (or {key}, or [S3] {dwhConfigKey} in a --config dwh.cfg).");
 
-    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+    internal static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     internal static async Task<LoadResult> RunWithProgressAsync(CliContext cli, WarehouseLoader loader, LoadRequest request, ILogger logger, CancellationToken cancellationToken)
     {
