@@ -102,6 +102,17 @@ public sealed class RedshiftManifestTests(S3rverFixture s3) : IClassFixture<S3rv
         Assert.EndsWith("It must be s3://bucket or s3://bucket/prefix.", failure, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Load_refuses_a_manifest_prefix_option_that_is_not_s3_before_doing_anything()
+    {
+        var result = await CliRunner.RunAsync(
+            "load", "--dry-run", "--provider", "redshift", "--iam-role", "arn:aws:iam::123456789012:role/dwhRole",
+            "--songs", "s3://udacity-dend/song_data", "--events", "s3://udacity-dend/log_data", "--manifest-prefix", "https://bucket/manifests");
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith("error: Sparkify:Redshift:ManifestPrefix 'https://bucket/manifests' is not a valid S3 URI", result.Error, StringComparison.Ordinal);
+        Assert.Equal("", result.Out);
+    }
+
     [Theory]
     [InlineData("s3://bucket")]
     [InlineData("s3://bucket/manifests/sparkify")]
