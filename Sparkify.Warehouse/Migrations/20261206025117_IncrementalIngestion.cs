@@ -13,37 +13,34 @@ namespace Sparkify.Warehouse.Migrations
         {
             // Incremental loads: the ledger of consumed files (load_files), and each song's and play's
             // match key (title, artist name, duration) so plays and songs that arrive in different
-            // loads are still matched. Added in title, artist, length order, the order of the key.
+            // loads are still matched. Added in title, artist, length order, the order of the key; added
+            // columns go last whatever their model order (EF warns when asked otherwise), so none is given.
             migrationBuilder.AddColumn<string>(
                 name: "artist_name",
                 table: "songs",
                 type: "character varying(1024)",
                 maxLength: 1024,
-                nullable: true)
-                .Annotation("Relational:ColumnOrder", 5);
+                nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "song_title",
                 table: "songplays",
                 type: "character varying(1024)",
                 maxLength: 1024,
-                nullable: true)
-                .Annotation("Relational:ColumnOrder", 10);
+                nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "artist_name",
                 table: "songplays",
                 type: "character varying(1024)",
                 maxLength: 1024,
-                nullable: true)
-                .Annotation("Relational:ColumnOrder", 11);
+                nullable: true);
 
             migrationBuilder.AddColumn<double>(
                 name: "song_length",
                 table: "songplays",
                 type: "double precision",
-                nullable: true)
-                .Annotation("Relational:ColumnOrder", 12);
+                nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "load_files",

@@ -99,6 +99,24 @@ public sealed class FileSelectionTests
         Assert.Equal([true, false, true, true], decisions.Select(d => d.Read));
     }
 
+    [Fact]
+    public void A_ledger_row_made_from_a_listed_file_holds_it_unchanged_to_the_microsecond()
+    {
+        var runId = Guid.NewGuid();
+        var local = Local("/data/log/a.json", 10, Written.AddTicks(19));
+        var row = local.ToLedgerRow(runId, recordsStaged: 5, recordsRejected: 1, loadedAtUtc: Written.AddHours(1));
+
+        Assert.Equal(Written.AddTicks(10).Ticks, row.ModifiedAt!.Value.Ticks);
+        Assert.Equal(DateTimeKind.Unspecified, row.ModifiedAt.Value.Kind);
+        Assert.Equal(DateTimeKind.Unspecified, row.LoadedAt.Kind);
+        Assert.Equal((local.Uri, 10L, (string?)null, runId, 5L, 1L), (row.Uri, row.SizeBytes, row.ETag, row.RunId, row.RecordsStaged, row.RecordsRejected));
+        Assert.Equal(LedgerFileStatus.Unchanged, FileSelection.Compare(local, row));
+
+        var s3 = S3("s3://b/log/a.json", 10, "\"e1\"");
+        Assert.Equal(LedgerFileStatus.Unchanged, FileSelection.Compare(s3, s3.ToLedgerRow(runId, 5, 0, Written)));
+        Assert.Throws<InvalidOperationException>(() => S3("s3://b/x.json", null, "\"e\"").ToLedgerRow(runId, 0, 0, Written));
+    }
+
     private static FileIdentity S3(string uri, long? size, string? etag) => new(uri, size, etag, null);
 
     private static FileIdentity Local(string path, long size, DateTime modified) => new(path, size, null, modified);

@@ -12,6 +12,25 @@ internal readonly record struct FileIdentity(string Uri, long? SizeBytes, string
         LocalSourceFile local => new FileIdentity(local.Name, local.Length, null, local.LastWriteTimeUtc),
         _ => new FileIdentity(file.Name, file.Length, null, null),
     };
+
+    /// <summary>
+    /// The ledger row recording that run <paramref name="runId"/> consumed this file. The time is cut to
+    /// the microsecond the database keeps and has no kind, as <c>timestamp without time zone</c> takes it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The file's size is unknown: such a file cannot be recorded as loaded.</exception>
+    public LoadFile ToLedgerRow(Guid runId, long recordsStaged, long recordsRejected, DateTime loadedAtUtc) => new()
+    {
+        Uri = Uri,
+        SizeBytes = SizeBytes ?? throw new InvalidOperationException($"{Uri} has no known size; list it before recording it."),
+        ETag = ETag,
+        ModifiedAt = ModifiedAt is { } modified ? AsTimestamp(new DateTime(modified.Ticks - (modified.Ticks % TimeSpan.TicksPerMicrosecond))) : null,
+        RunId = runId,
+        RecordsStaged = recordsStaged,
+        RecordsRejected = recordsRejected,
+        LoadedAt = AsTimestamp(loadedAtUtc),
+    };
+
+    private static DateTime AsTimestamp(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Unspecified);
 }
 
 /// <summary>The decision for one listed file: how it compares with the ledger and whether the next load reads it.</summary>
