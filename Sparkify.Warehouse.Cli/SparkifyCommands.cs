@@ -14,6 +14,7 @@ internal static class SparkifyCommands
         root.Subcommands.Add(MigrateCommand.Create(cli));
         root.Subcommands.Add(DbCommand.Create(cli));
         root.Subcommands.Add(LoadCommand.Create(cli));
+        root.Subcommands.Add(FilesCommand.Create(cli));
         root.Subcommands.Add(QueryCommand.Create(cli));
         root.Subcommands.Add(CheckCommand.Create(cli));
         root.Subcommands.Add(DoctorCommand.Create(cli));

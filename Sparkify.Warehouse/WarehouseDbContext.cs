@@ -44,6 +44,9 @@ public class WarehouseDbContext(DbContextOptions<WarehouseDbContext> options) : 
     /// <summary>Rejected records (<c>load_errors</c>).</summary>
     public DbSet<LoadError> LoadErrors => Set<LoadError>();
 
+    /// <summary>The files successful loads consumed, one row per file (<c>load_files</c>).</summary>
+    public DbSet<LoadFile> LoadFiles => Set<LoadFile>();
+
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

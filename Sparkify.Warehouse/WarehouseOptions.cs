@@ -31,4 +31,16 @@ public sealed class WarehouseOptions
 
     /// <summary>How sources in S3 (or an S3-compatible store) are reached.</summary>
     public S3Settings S3 { get; set; } = new();
+
+    /// <summary>Settings for Redshift loads only.</summary>
+    public RedshiftSettings Redshift { get; set; } = new();
+
+    /// <summary>
+    /// How a backfill (<see cref="LoadRequest.Since"/>, <see cref="LoadRequest.Until"/>) finds the day of
+    /// an event file in its path or key: <c>{yyyy}</c>, <c>{MM}</c> and <c>{dd}</c> stand for the date,
+    /// <c>*</c> for any characters within one path segment, the rest is literal; the pattern matches
+    /// the end of the key, optionally followed by <c>.gz</c>. The default is the Sparkify layout
+    /// <c>{yyyy}/{MM}/{yyyy}-{MM}-{dd}-events.json</c> (<c>log_data/2018/11/2018-11-01-events.json</c>).
+    /// </summary>
+    public string EventFileDatePattern { get; set; } = Loading.Ledger.EventFileDatePattern.Default;
 }

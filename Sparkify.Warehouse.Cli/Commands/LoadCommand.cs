@@ -28,6 +28,7 @@ internal static class LoadCommand
         var fullRefresh = new Option<bool>("--full-refresh") { Description = "Empty the star tables before loading." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print every statement the load would send, without connecting." };
         var iamRole = CommonOptions.IamRole();
+        var manifestPrefix = new Option<string?>("--manifest-prefix") { Description = "Redshift: s3://bucket[/prefix] where the load writes the manifest of exactly the files COPY reads; needs s3:PutObject there (Sparkify:Redshift:ManifestPrefix)." };
         var s3Endpoint = CommonOptions.S3Endpoint();
         var s3Region = CommonOptions.S3Region();
         var provider = CommonOptions.Provider();
@@ -38,7 +39,7 @@ internal static class LoadCommand
         // --config is used the same way as one given here.
         var command = new Command("load", "Load song data and event logs: COPY into staging, then derive the star tables, in one transaction.")
         {
-            songs, events, jsonPaths, maxErrors, fullRefresh, dryRun, provider, connection, iamRole, s3Endpoint, s3Region,
+            songs, events, jsonPaths, maxErrors, fullRefresh, dryRun, provider, connection, iamRole, manifestPrefix, s3Endpoint, s3Region,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {

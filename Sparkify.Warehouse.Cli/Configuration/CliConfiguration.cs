@@ -36,6 +36,7 @@ internal static class CliConfiguration
         ["--max-errors"] = "Sparkify:MaxErrors",
         ["--s3-endpoint"] = "Sparkify:S3:ServiceUrl",
         ["--s3-region"] = "Sparkify:S3:Region",
+        ["--manifest-prefix"] = "Sparkify:Redshift:ManifestPrefix",
     };
 
     /// <summary>Adds the CLI's sources to the host's defaults, in precedence order.</summary>

@@ -35,7 +35,8 @@ public sealed class MigrationTests
             ("songplay_id", "bigint"), ("start_time", "timestamp without time zone"), ("user_id", "integer"),
             ("level", "character varying(32)"), ("song_id", "character varying(64)"), ("artist_id", "character varying(64)"),
             ("session_id", "integer"), ("location", "character varying(1024)"), ("user_agent", "character varying(1024)"),
-            ("item_in_session", "integer"),
+            ("item_in_session", "integer"), ("song_title", "character varying(1024)"), ("artist_name", "character varying(1024)"),
+            ("song_length", "double precision"),
         ],
         ["users"] =
         [
@@ -46,7 +47,7 @@ public sealed class MigrationTests
         ["songs"] =
         [
             ("song_id", "character varying(64)"), ("title", "character varying(1024)"), ("artist_id", "character varying(64)"),
-            ("year", "integer"), ("duration", "double precision"),
+            ("year", "integer"), ("duration", "double precision"), ("artist_name", "character varying(1024)"),
         ],
         ["artists"] =
         [
@@ -57,6 +58,12 @@ public sealed class MigrationTests
         [
             ("start_time", "timestamp without time zone"), ("hour", "integer"), ("day", "integer"), ("week", "integer"),
             ("month", "integer"), ("year", "integer"), ("weekday", "integer"),
+        ],
+        ["load_files"] =
+        [
+            ("uri", "character varying(2048)"), ("size_bytes", "bigint"), ("etag", "character varying(128)"),
+            ("modified_at", "timestamp without time zone"), ("run_id", "character varying(36)"), ("records_staged", "bigint"),
+            ("records_rejected", "bigint"), ("loaded_at", "timestamp without time zone"),
         ],
     };
 

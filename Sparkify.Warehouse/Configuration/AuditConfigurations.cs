@@ -46,3 +46,26 @@ internal sealed class LoadErrorConfiguration : IEntityTypeConfiguration<LoadErro
         builder.HasIndex(e => e.RunId).HasDatabaseName("ix_load_errors_run_id");
     }
 }
+
+// No Redshift distribution or sort key: the ledger is read whole per load (one row per file, a few
+// hundred thousand at most), and a sort key on URIs that all start with "s3://bucket/" would give its
+// zone maps nothing to skip; Redshift's AUTO distribution fits a table of that size.
+internal sealed class LoadFileConfiguration : IEntityTypeConfiguration<LoadFile>
+{
+    public const string TableName = "load_files";
+
+    public void Configure(EntityTypeBuilder<LoadFile> builder)
+    {
+        builder.ToTable(TableName);
+        builder.HasKey(e => e.Uri);
+        var order = 0;
+        builder.Property(e => e.Uri).HasColumnName("uri").HasMaxLength(ColumnLengths.Source).HasColumnOrder(order++);
+        builder.Property(e => e.SizeBytes).HasColumnName("size_bytes").HasColumnOrder(order++);
+        builder.Property(e => e.ETag).HasColumnName("etag").HasMaxLength(ColumnLengths.ETag).HasColumnOrder(order++);
+        builder.Property(e => e.ModifiedAt).HasColumnName("modified_at").HasColumnType("timestamp without time zone").HasColumnOrder(order++);
+        builder.Property(e => e.RunId).HasColumnName("run_id").HasConversion<string>().HasMaxLength(36).HasColumnOrder(order++);
+        builder.Property(e => e.RecordsStaged).HasColumnName("records_staged").HasColumnOrder(order++);
+        builder.Property(e => e.RecordsRejected).HasColumnName("records_rejected").HasColumnOrder(order++);
+        builder.Property(e => e.LoadedAt).HasColumnName("loaded_at").HasColumnType("timestamp without time zone").HasColumnOrder(order);
+    }
+}

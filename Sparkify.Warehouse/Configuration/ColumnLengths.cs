@@ -20,6 +20,9 @@ internal static class ColumnLengths
     /// <summary>Paths and URIs of sources.</summary>
     public const int Source = 2048;
 
+    /// <summary>S3 ETags: a quoted MD5 in hex, with a part count for multipart uploads.</summary>
+    public const int ETag = 128;
+
     /// <summary>Lists of sources and error messages in load_runs.</summary>
     public const int Message = 8192;
 

@@ -23,7 +23,12 @@ internal sealed class SongPlayConfiguration : IEntityTypeConfiguration<SongPlay>
         builder.Property(e => e.SessionId).HasColumnName("session_id").HasColumnOrder(order++);
         builder.Property(e => e.Location).HasColumnName("location").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
         builder.Property(e => e.UserAgent).HasColumnName("user_agent").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
-        builder.Property(e => e.ItemInSession).HasColumnName("item_in_session").HasColumnOrder(order);
+        builder.Property(e => e.ItemInSession).HasColumnName("item_in_session").HasColumnOrder(order++);
+
+        // The play's own match key, so a play loaded before its song is matched when the song arrives.
+        builder.Property(e => e.SongTitle).HasColumnName("song_title").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.ArtistName).HasColumnName("artist_name").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
+        builder.Property(e => e.SongLength).HasColumnName("song_length").HasColumnOrder(order);
 
         // The natural key of a play. On PostgreSQL the unique index also serves the loader's
         // "insert only plays not yet present"; Redshift has no indexes and gets the sort key instead.
@@ -74,7 +79,8 @@ internal sealed class SongConfiguration : IEntityTypeConfiguration<Song>
         builder.Property(e => e.Title).HasColumnName("title").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
         builder.Property(e => e.ArtistId).HasColumnName("artist_id").HasMaxLength(ColumnLengths.Id).HasColumnOrder(order++);
         builder.Property(e => e.Year).HasColumnName("year").HasColumnOrder(order++);
-        builder.Property(e => e.Duration).HasColumnName("duration").HasColumnOrder(order);
+        builder.Property(e => e.Duration).HasColumnName("duration").HasColumnOrder(order++);
+        builder.Property(e => e.ArtistName).HasColumnName("artist_name").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order);
         builder.HasOne(e => e.Artist).WithMany(a => a.Songs).HasForeignKey(e => e.ArtistId);
         builder.HasDistKey(e => e.SongId);
         builder.HasSortKey(e => e.SongId);

@@ -18,6 +18,12 @@ public sealed class Song
     /// <summary>Duration in seconds.</summary>
     public double? Duration { get; set; }
 
+    /// <summary>
+    /// The artist name as staged with this song: with <see cref="Title"/> and <see cref="Duration"/> the key
+    /// plays are matched on, kept so that plays loaded later match songs loaded earlier.
+    /// </summary>
+    public string? ArtistName { get; set; }
+
     /// <summary>The song's artist.</summary>
     public Artist? Artist { get; set; }
 

@@ -37,6 +37,15 @@ public sealed class SongPlay
     /// <summary>Browser user agent at play time.</summary>
     public string? UserAgent { get; set; }
 
+    /// <summary>The event's song title: with <see cref="ArtistName"/> and <see cref="SongLength"/> what the play is matched to a song on.</summary>
+    public string? SongTitle { get; set; }
+
+    /// <summary>The event's artist name (part of the play's match key).</summary>
+    public string? ArtistName { get; set; }
+
+    /// <summary>The event's song length in seconds (part of the play's match key).</summary>
+    public double? SongLength { get; set; }
+
     /// <summary>The user dimension row.</summary>
     public User? User { get; set; }
 

@@ -23,4 +23,21 @@ public sealed record LoadRequest
 
     /// <summary>Empties the star tables before loading, instead of merging into them.</summary>
     public bool FullRefresh { get; init; }
+
+    /// <summary>
+    /// Reads every file under the sources. By default a load reads only the files the ledger
+    /// (<c>load_files</c>) does not hold unchanged: new files, and files whose size, ETag or modification
+    /// time changed since they were loaded.
+    /// </summary>
+    public bool Reload { get; init; }
+
+    /// <summary>
+    /// With <see cref="Until"/>, a backfill: only the event files whose key names a day from this date
+    /// on (inclusive; found by <see cref="WarehouseOptions.EventFileDatePattern"/>) are read, loaded
+    /// before or not. Event files whose key names no date are not part of a backfill. Null: no lower bound.
+    /// </summary>
+    public DateOnly? Since { get; init; }
+
+    /// <summary>The last day (inclusive) of a backfill; see <see cref="Since"/>. Null: no upper bound. Must not be before <see cref="Since"/>.</summary>
+    public DateOnly? Until { get; init; }
 }

@@ -125,6 +125,57 @@ namespace Sparkify.Warehouse.Migrations
                     b.ToTable("load_errors", (string)null);
                 });
 
+            modelBuilder.Entity("Sparkify.Warehouse.Entities.LoadFile", b =>
+                {
+                    b.Property<string>("Uri")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("uri")
+                        .HasColumnOrder(0);
+
+                    b.Property<string>("ETag")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("etag")
+                        .HasColumnOrder(2);
+
+                    b.Property<DateTime>("LoadedAt")
+                        .HasColumnType("timestamp without time zone")
+                        .HasColumnName("loaded_at")
+                        .HasColumnOrder(7);
+
+                    b.Property<DateTime?>("ModifiedAt")
+                        .HasColumnType("timestamp without time zone")
+                        .HasColumnName("modified_at")
+                        .HasColumnOrder(3);
+
+                    b.Property<long>("RecordsRejected")
+                        .HasColumnType("bigint")
+                        .HasColumnName("records_rejected")
+                        .HasColumnOrder(6);
+
+                    b.Property<long>("RecordsStaged")
+                        .HasColumnType("bigint")
+                        .HasColumnName("records_staged")
+                        .HasColumnOrder(5);
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("run_id")
+                        .HasColumnOrder(4);
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes")
+                        .HasColumnOrder(1);
+
+                    b.HasKey("Uri");
+
+                    b.ToTable("load_files", (string)null);
+                });
+
             modelBuilder.Entity("Sparkify.Warehouse.Entities.LoadRun", b =>
                 {
                     b.Property<string>("RunId")
@@ -221,6 +272,12 @@ namespace Sparkify.Warehouse.Migrations
                         .HasColumnName("artist_id")
                         .HasColumnOrder(2);
 
+                    b.Property<string>("ArtistName")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("artist_name")
+                        .HasColumnOrder(5);
+
                     b.Property<double?>("Duration")
                         .HasColumnType("double precision")
                         .HasColumnName("duration")
@@ -263,6 +320,12 @@ namespace Sparkify.Warehouse.Migrations
                         .HasColumnName("artist_id")
                         .HasColumnOrder(5);
 
+                    b.Property<string>("ArtistName")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("artist_name")
+                        .HasColumnOrder(11);
+
                     b.Property<int>("ItemInSession")
                         .HasColumnType("integer")
                         .HasColumnName("item_in_session")
@@ -290,6 +353,17 @@ namespace Sparkify.Warehouse.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("song_id")
                         .HasColumnOrder(4);
+
+                    b.Property<double?>("SongLength")
+                        .HasColumnType("double precision")
+                        .HasColumnName("song_length")
+                        .HasColumnOrder(12);
+
+                    b.Property<string>("SongTitle")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("song_title")
+                        .HasColumnOrder(10);
 
                     b.Property<DateTime>("StartTime")
                         .HasColumnType("timestamp without time zone")

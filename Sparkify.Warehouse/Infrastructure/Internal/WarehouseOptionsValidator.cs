@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Ledger;
 using Sparkify.Warehouse.Loading.Redshift;
 using Sparkify.Warehouse.Loading.Sources;
 
@@ -144,6 +145,21 @@ internal sealed class WarehouseOptionsValidator(WarehouseSettingNames names, boo
             {
                 problems.Add($"{names[nameof(WarehouseOptions.S3), nameof(S3Settings.Region)]} is {InputDisplay.Quote(region)}; it must be an AWS region name such as {S3Settings.DefaultRegion}.");
             }
+        }
+
+        if (EventFileDatePattern.Problem(options.EventFileDatePattern) is { } patternProblem)
+        {
+            problems.Add($"{names[nameof(WarehouseOptions.EventFileDatePattern)]} is {InputDisplay.Quote(options.EventFileDatePattern ?? "")}; {patternProblem}");
+        }
+
+        if (options.Redshift is not { } redshift)
+        {
+            problems.Add($"{names[nameof(WarehouseOptions.Redshift)]} must not be null.");
+        }
+        else if (!string.IsNullOrWhiteSpace(redshift.ManifestPrefix)
+            && RedshiftManifest.PrefixProblem(redshift.ManifestPrefix, names[nameof(WarehouseOptions.Redshift), nameof(RedshiftSettings.ManifestPrefix)]) is { } prefixProblem)
+        {
+            problems.Add(prefixProblem);
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -57,6 +57,9 @@ internal sealed class LocalSourceFile(string path, long length, DateTime lastWri
 
     public override long? Length => length;
 
+    /// <summary>The last write time as listed, UTC.</summary>
+    public DateTime LastWriteTimeUtc => lastWriteTimeUtc;
+
     public override string? Version => lastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     protected override Task<Stream> OpenRawAsync(CancellationToken cancellationToken)

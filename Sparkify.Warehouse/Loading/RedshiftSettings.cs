@@ -1,0 +1,13 @@
+namespace Sparkify.Warehouse.Loading;
+
+/// <summary>Settings that apply to Redshift loads only (configuration section <c>Sparkify:Redshift</c>).</summary>
+public sealed class RedshiftSettings
+{
+    /// <summary>
+    /// Where a Redshift load writes the manifest of exactly the files it reads (<c>s3://bucket</c> or
+    /// <c>s3://bucket/prefix</c>), so <c>COPY ... MANIFEST</c> reads those files and no others; the
+    /// loader's AWS credentials need <c>s3:PutObject</c> there. Choose a prefix outside the data's
+    /// prefixes. Null: Redshift loads <c>COPY</c> the whole source prefix.
+    /// </summary>
+    public string? ManifestPrefix { get; set; }
+}
