@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.LocalServer;
 using Sparkify.Warehouse.Infrastructure.Internal;
 
 namespace Sparkify.Warehouse.Cli;

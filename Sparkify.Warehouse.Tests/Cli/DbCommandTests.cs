@@ -1,5 +1,5 @@
 using Npgsql;
-using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.LocalServer;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Cli;

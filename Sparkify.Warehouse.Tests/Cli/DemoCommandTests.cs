@@ -1,4 +1,4 @@
-using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.LocalServer;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Cli;
