@@ -25,7 +25,7 @@ public sealed class ReadmeTests
         {
             // A process of its own, so usage lines say 'sparkify'; invariant globalization, so the
             // headings are English whatever the machine's language.
-            var help = await CliProcess.RunAsync(new Dictionary<string, string?> { ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1" }, [.. path, "--help"]);
+            var help = await SparkifyProcess.RunAsync(new Dictionary<string, string?> { ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1" }, [.. path, "--help"]);
             Assert.True(help.ExitCode == 0, help.ToString());
             var text = string.Join('\n', help.Out.ReplaceLineEndings("\n").Split('\n').Select(line => line.TrimEnd())).Trim('\n');
             block.Append("### `").AppendJoin(' ', ["sparkify", .. path]).Append("`\n\n```text\n").Append(text).Append("\n```\n\n");

@@ -1,8 +1,8 @@
 using System.Text;
 using Sparkify.Warehouse.Loading.Json;
-using static Sparkify.Warehouse.Tests.Loading.StagingTestSupport;
+using static Sparkify.Warehouse.Tests.TestUtilities.StagingTestSupport;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Json;
 
 public sealed class JsonRecordReaderTests
 {

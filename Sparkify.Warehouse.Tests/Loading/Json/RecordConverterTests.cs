@@ -1,9 +1,10 @@
 using System.Text;
 using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.PostgreSql;
-using static Sparkify.Warehouse.Tests.Loading.StagingTestSupport;
+using Sparkify.Warehouse.Tests.TestUtilities;
+using static Sparkify.Warehouse.Tests.TestUtilities.StagingTestSupport;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Json;
 
 public sealed class RecordConverterTests
 {

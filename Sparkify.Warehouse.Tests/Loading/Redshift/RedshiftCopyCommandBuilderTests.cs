@@ -6,7 +6,7 @@ using Sparkify.Warehouse.Loading.Redshift;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Redshift;
 
 public sealed class RedshiftCopyCommandBuilderTests
 {

@@ -3,7 +3,7 @@ using Amazon.Runtime;
 using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Loading.Sources;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Sources;
 
 public sealed class S3ClientFactoryTests
 {

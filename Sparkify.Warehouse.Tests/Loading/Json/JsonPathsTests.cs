@@ -7,7 +7,7 @@ using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Json;
 
 public sealed class JsonPathsTests
 {

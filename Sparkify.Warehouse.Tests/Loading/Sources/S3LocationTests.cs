@@ -1,6 +1,6 @@
 using Sparkify.Warehouse.Loading.Sources;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Sources;
 
 public sealed class S3LocationTests
 {
