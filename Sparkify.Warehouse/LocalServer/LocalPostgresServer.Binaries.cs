@@ -1,15 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
-
 namespace Sparkify.Warehouse.LocalServer;
 
 // The server binaries and the account that runs them: found on PATH or under /usr/lib/postgresql/*/bin, run through runuser as postgres when this process is root.
