@@ -15,6 +15,7 @@ namespace Sparkify.Warehouse.Tests.Docs;
 /// with one command (<see cref="Readme.RegenerateCommand"/>); the tests compare against whatever commands,
 /// tables and options exist at the time, so a new command or option shows up as a failing test here.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class ReadmeTests
 {
     [Fact]

@@ -9,6 +9,7 @@ using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Loading.Json;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class JsonPathsTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using static Sparkify.Warehouse.Tests.TestUtilities.StagingTestSupport;
 
 namespace Sparkify.Warehouse.Tests.Loading.Json;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class RecordConverterTests
 {
     // The first NextSong event of the real sample (2018-11-01-events.json, line 3), verbatim.

@@ -8,6 +8,7 @@ using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Loading.Redshift;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class RedshiftCopyCommandBuilderTests
 {
     private const string SongsCopy = """
