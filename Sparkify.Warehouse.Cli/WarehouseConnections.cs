@@ -2,8 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Sparkify.Warehouse.Hosting;
 using Sparkify.Warehouse.Infrastructure.Internal;
+using Sparkify.Warehouse.LocalServer;
 
 namespace Sparkify.Warehouse.Cli;
 

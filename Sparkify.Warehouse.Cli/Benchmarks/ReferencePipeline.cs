@@ -6,7 +6,7 @@ namespace Sparkify.Warehouse.Cli.Benchmarks;
 /// The pipeline the loader is measured against: what a competent engineer writes without our
 /// optimizations. The rows arrive pre-flattened as CSV (as <c>psql \copy</c> would send them), go into
 /// staging with a text COPY, and a plain set-based transform with <c>ON CONFLICT</c> derives the same
-/// star tables (SPEC §3) — on the schema as first designed (the <c>InitialCreate</c> migration, with
+/// star tables (the rules in the README's "Star schema") — on the schema as first designed (the <c>InitialCreate</c> migration, with
 /// EF's foreign-key indexes and a B-tree on start_time), with the server's default settings and no
 /// <c>ANALYZE</c>.
 /// </summary>

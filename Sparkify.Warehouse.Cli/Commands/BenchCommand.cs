@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Sparkify.Warehouse.Cli.Benchmarks;
-using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.LocalServer;
 
 namespace Sparkify.Warehouse.Cli.Commands;
 

@@ -6,7 +6,7 @@ using Sparkify.Warehouse.Queries;
 
 namespace Sparkify.Warehouse.Cli.Commands;
 
-/// <summary><c>sparkify query NAME</c>: the analyst queries of SPEC §5 as a table, CSV, JSON or a bar chart.</summary>
+/// <summary><c>sparkify query NAME</c>: the analyst queries (README "Analyst queries") as a table, CSV, JSON or a bar chart.</summary>
 internal static class QueryCommand
 {
     // ISO-8601 only: a bare date means midnight UTC, a time without offset is UTC, an offset is honoured.

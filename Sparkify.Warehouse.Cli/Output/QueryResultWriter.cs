@@ -19,7 +19,7 @@ internal enum QueryFormat
 /// <summary>Writes a <see cref="QueryResult"/> as a table, CSV (RFC 4180), JSON, or a bar chart.</summary>
 internal static class QueryResultWriter
 {
-    /// <summary>ISO-8601 UTC with milliseconds, as SPEC §5 asks for timestamps.</summary>
+    /// <summary>ISO-8601 UTC with milliseconds: timestamps in the output are instants, unambiguous in any time zone and sortable as text.</summary>
     public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
     public const string DateFormat = "yyyy-MM-dd";

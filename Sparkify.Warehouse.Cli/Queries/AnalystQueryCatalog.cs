@@ -8,7 +8,7 @@ namespace Sparkify.Warehouse.Cli.Queries;
 /// <summary>What <c>sparkify query</c> was asked for, validated.</summary>
 internal sealed record QueryArguments(DateTime? From, DateTime? To, string? Level, int Limit, int? UserId);
 
-/// <summary>A query's answer as the output formats see it: SPEC §5 field names and one value per field.</summary>
+/// <summary>A query's answer as the output formats see it: the documented field names (README "sparkify query") and one value per field.</summary>
 /// <remarks>Values are <see cref="string"/>, <see cref="int"/>, <see cref="long"/>, <see cref="decimal"/>, <see cref="DateTime"/> (UTC), <see cref="DateOnly"/> or null.</remarks>
 internal sealed record QueryResult(string Name, IReadOnlyList<string> Fields, IReadOnlyList<object?[]> Rows);
 
@@ -26,7 +26,7 @@ internal sealed record AnalystQuery(
     Func<IQueryable<SongPlay>, QueryArguments, CancellationToken, Task<IReadOnlyList<object?[]>>> Run);
 
 /// <summary>
-/// The queries of SPEC §5, mapped onto the library's helpers. The field names here are the contract
+/// The analyst queries (README "Analyst queries"), mapped onto the library's helpers. The field names here are the contract
 /// of the JSON keys and CSV headers, in order.
 /// </summary>
 internal static class AnalystQueryCatalog

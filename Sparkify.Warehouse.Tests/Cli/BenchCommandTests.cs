@@ -17,7 +17,7 @@ public sealed class BenchCommandTests
         try
         {
             var server = await TestPostgres.GetAdminConnectionStringAsync();
-            var result = await CliProcess.RunAsync(
+            var result = await SparkifyProcess.RunAsync(
                 new Dictionary<string, string?> { ["SPARKIFY_HOME"] = home },
                 "bench", "--events", "3000", "--songs", "60", "--ef-rows", "300", "--json", "--connection", server);
 
@@ -59,7 +59,7 @@ public sealed class BenchCommandTests
         var home = TempFolder.NewPath("bench-table");
         try
         {
-            var result = await CliProcess.RunAsync(
+            var result = await SparkifyProcess.RunAsync(
                 new Dictionary<string, string?> { ["SPARKIFY_HOME"] = home },
                 "bench", "--events", "500", "--songs", "20", "--only", "parse", "--connection", await TestPostgres.GetAdminConnectionStringAsync());
 

@@ -93,7 +93,7 @@ public sealed class ConfigurationSourcesTests : IDisposable
         environment["APPDATA"] = null;
         environment["SPARKIFY_CONNECTION"] = null;
         environment["SPARKIFY_HOME"] = Path.Combine(_folder, ".sparkify");
-        return ProcessRunner.RunAsync("dotnet", [CliProcess.CliAssembly, .. args], workingDirectory: _folder, environment: environment);
+        return ProcessRunner.RunAsync("dotnet", [SparkifyProcess.CliAssembly, .. args], workingDirectory: _folder, environment: environment);
     }
 
     private async Task WriteUserSecretsAsync(Dictionary<string, string> secrets)

@@ -1,5 +1,5 @@
 using Npgsql;
-using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.LocalServer;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Cli;
@@ -13,18 +13,18 @@ public sealed class DbCommandTests
         var environment = new Dictionary<string, string?> { ["SPARKIFY_HOME"] = home, ["SPARKIFY_CONNECTION"] = null };
         try
         {
-            var first = await CliProcess.RunAsync(environment, "db", "start");
-            var second = await CliProcess.RunAsync(environment, "db", "start");
+            var first = await SparkifyProcess.RunAsync(environment, "db", "start");
+            var second = await SparkifyProcess.RunAsync(environment, "db", "start");
             Assert.True(first.ExitCode == 0, first.ToString());
             Assert.True(second.ExitCode == 0, second.ToString());
             Assert.Equal(first.Out, second.Out);
             var pid = File.ReadLines(Path.Combine(home, "pgdata", "postmaster.pid")).First();
 
             // A separate run with no connection configured uses that same server.
-            var migrate = await CliProcess.RunAsync(environment, "migrate");
+            var migrate = await SparkifyProcess.RunAsync(environment, "migrate");
             Assert.True(migrate.ExitCode == 0, migrate.ToString());
             Assert.Equal(pid, File.ReadLines(Path.Combine(home, "pgdata", "postmaster.pid")).First());
-            var status = await CliProcess.RunAsync(environment, "db", "status");
+            var status = await SparkifyProcess.RunAsync(environment, "db", "status");
             Assert.Equal(0, status.ExitCode);
             Assert.StartsWith("running on 127.0.0.1:", status.Out, StringComparison.Ordinal);
 
@@ -36,9 +36,9 @@ public sealed class DbCommandTests
                 Assert.Equal((long)TestEnvironment.MigrationCount, await command.ExecuteScalarAsync());
             }
 
-            var stop = await CliProcess.RunAsync(environment, "db", "stop");
+            var stop = await SparkifyProcess.RunAsync(environment, "db", "stop");
             Assert.True(stop.ExitCode == 0, stop.ToString());
-            var stopped = await CliProcess.RunAsync(environment, "db", "status");
+            var stopped = await SparkifyProcess.RunAsync(environment, "db", "status");
             Assert.Equal(1, stopped.ExitCode);
             Assert.StartsWith("not running", stopped.Out, StringComparison.Ordinal);
             await using var refused = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);

@@ -1,4 +1,4 @@
-using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.LocalServer;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Cli;
@@ -18,7 +18,7 @@ public sealed class DemoCommandTests
         };
         try
         {
-            var demo = await CliProcess.RunAsync(environment, "demo", "--songs", "120", "--events", "3000");
+            var demo = await SparkifyProcess.RunAsync(environment, "demo", "--songs", "120", "--events", "3000");
 
             Assert.True(demo.ExitCode == 0, demo.ToString());
             Assert.Contains("embedded PostgreSQL, database sparkify_demo", demo.Out, StringComparison.Ordinal);
@@ -30,7 +30,7 @@ public sealed class DemoCommandTests
             Assert.True(File.Exists(Path.Combine(home, "pgdata", "PG_VERSION")));
 
             // A second demo reuses the server and, the load being idempotent, inserts nothing new.
-            var again = await CliProcess.RunAsync(environment, "demo", "--songs", "120", "--events", "3000");
+            var again = await SparkifyProcess.RunAsync(environment, "demo", "--songs", "120", "--events", "3000");
             Assert.True(again.ExitCode == 0, again.ToString());
             Assert.Matches(@"songplays inserted\s*│\s*0\s", again.Out);
         }

@@ -66,8 +66,8 @@ public sealed class DwhConfigCommandTests(SparkifySampleInS3 s3) : IClassFixture
         var config = WriteDwhCfg(new NpgsqlConnectionStringBuilder { Host = "dwh.example.com", Database = "dwh", Username = "u", Password = Password });
         var environment = new Dictionary<string, string?> { ["Sparkify__IamRole"] = "arn:aws:iam::999999999999:role/fromEnvironment", ["SPARKIFY_CONNECTION"] = null };
 
-        var fromFile = await CliProcess.RunAsync(environment, "--config", config, "load", "--dry-run");
-        var fromFlag = await CliProcess.RunAsync(environment, "--config", config, "load", "--dry-run", "--iam-role", "arn:aws:iam::111111111111:role/fromFlag");
+        var fromFile = await SparkifyProcess.RunAsync(environment, "--config", config, "load", "--dry-run");
+        var fromFlag = await SparkifyProcess.RunAsync(environment, "--config", config, "load", "--dry-run", "--iam-role", "arn:aws:iam::111111111111:role/fromFlag");
 
         Assert.True(fromFile.ExitCode == 0, fromFile.ToString());
         Assert.Contains("IAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'", fromFile.Out, StringComparison.Ordinal);

@@ -3,6 +3,7 @@ using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Cli;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class GenerateCommandTests
 {
     [Fact]

@@ -7,13 +7,13 @@ using Sparkify.Warehouse.Tests.TestUtilities;
 namespace Sparkify.Warehouse.Tests.Cli;
 
 /// <summary>
-/// <c>sparkify query</c> run in-process against the real sample: JSON keys and order exactly as SPEC
-/// §5, values equal to the hand-written SQL of <see cref="QueryOracle"/>, CSV per RFC 4180, the table
+/// <c>sparkify query</c> run in-process against the real sample: JSON keys and order exactly as
+/// documented (README "sparkify query"), values equal to the hand-written SQL of <see cref="QueryOracle"/>, CSV per RFC 4180, the table
 /// and chart, and exit code 2 with a helpful message for every kind of bad input.
 /// </summary>
 public sealed class QueryCommandTests(SampleWarehouseFixture sample) : IClassFixture<SampleWarehouseFixture>
 {
-    // SPEC §5's field names, typed out here rather than taken from the CLI's catalog.
+    // The documented field names, typed out here rather than taken from the CLI's catalog.
     private static readonly Dictionary<string, string[]> SpecFields = new()
     {
         ["top-songs"] = ["song_id", "title", "artist_name", "plays"],
@@ -252,7 +252,7 @@ public sealed class QueryCommandTests(SampleWarehouseFixture sample) : IClassFix
         return [.. args];
     }
 
-    /// <summary>The oracle's rows as values in SPEC field order.</summary>
+    /// <summary>The oracle's rows as values in the documented field order.</summary>
     private async Task<List<object?[]>> ExpectedAsync(string query, QueryFilter filter, int? limit, int? userId)
     {
         var cs = sample.ConnectionString;

@@ -15,6 +15,7 @@ namespace Sparkify.Warehouse.Tests.Docs;
 /// with one command (<see cref="Readme.RegenerateCommand"/>); the tests compare against whatever commands,
 /// tables and options exist at the time, so a new command or option shows up as a failing test here.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class ReadmeTests
 {
     [Fact]
@@ -25,7 +26,7 @@ public sealed class ReadmeTests
         {
             // A process of its own, so usage lines say 'sparkify'; invariant globalization, so the
             // headings are English whatever the machine's language.
-            var help = await CliProcess.RunAsync(new Dictionary<string, string?> { ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1" }, [.. path, "--help"]);
+            var help = await SparkifyProcess.RunAsync(new Dictionary<string, string?> { ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1" }, [.. path, "--help"]);
             Assert.True(help.ExitCode == 0, help.ToString());
             var text = string.Join('\n', help.Out.ReplaceLineEndings("\n").Split('\n').Select(line => line.TrimEnd())).Trim('\n');
             block.Append("### `").AppendJoin(' ', ["sparkify", .. path]).Append("`\n\n```text\n").Append(text).Append("\n```\n\n");

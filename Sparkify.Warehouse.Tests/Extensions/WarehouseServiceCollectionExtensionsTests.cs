@@ -7,9 +7,11 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Migrations.Internal;
+using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Extensions;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class WarehouseServiceCollectionExtensionsTests
 {
     private const string Redshift = "Host=dwh.example.us-west-2.redshift.amazonaws.com;Port=5439;Database=dev;Username=awsuser;Password=S3cret-Passw0rd";

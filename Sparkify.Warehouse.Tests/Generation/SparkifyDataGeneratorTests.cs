@@ -8,6 +8,7 @@ using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Generation;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed partial class SparkifyDataGeneratorTests(GeneratedDatasetFixture data) : IClassFixture<GeneratedDatasetFixture>
 {
     private static readonly string[] SongKeys =

@@ -11,7 +11,7 @@ namespace Sparkify.Warehouse.Tests.Migrations;
 
 public sealed class MigrationTests
 {
-    // SPEC §2 seed columns in order, then the extra columns the load needs; with PostgreSQL types.
+    // The seed schema's columns in order (README "The schema"), then the extra columns the load needs; with PostgreSQL types.
     private static readonly Dictionary<string, (string Column, string Type)[]> ExpectedTables = new()
     {
         ["staging_events"] =

@@ -143,7 +143,7 @@ internal static class QueryOracle
     // ------------------------------------------------------------------------------------------
     // Plain C# over the raw JSON (no database, no transform)
 
-    /// <summary>The plays SPEC §3 derives from the raw events: NextSong events of integer user ids.</summary>
+    /// <summary>The plays derived from the raw events: NextSong events of integer user ids.</summary>
     public static IReadOnlyList<(DateTime StartTime, int UserId, string? Level, string? Location)> RawPlays(QueryFilter filter)
         => [.. SampleRecords.Instance.Events
             .Where(e => e.Page == "NextSong" && int.TryParse(e.UserId, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))

@@ -152,7 +152,7 @@ public sealed class SongPlayQueriesTests(SampleWarehouseFixture sample) : IClass
         var levels = await context.SongPlays.LevelComparison().ToListAsync();
         var topSongs = await context.SongPlays.TopSongs().ToListAsync();
 
-        // The real sample matches exactly one play to a song (SPEC §3's exact title/artist/length match).
+        // The real sample matches exactly one play to a song (a play matches a song on exact title, artist name and length).
         Assert.Equal(
             [new LevelComparisonRow { Level = "free", Users = 82, Plays = 1229, PlaysPerUser = 14.99m }, new LevelComparisonRow { Level = "paid", Users = 22, Plays = 5591, PlaysPerUser = 254.14m }],
             levels);

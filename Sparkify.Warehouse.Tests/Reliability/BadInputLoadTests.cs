@@ -9,7 +9,7 @@ namespace Sparkify.Warehouse.Tests.Reliability;
 
 /// <summary>
 /// Issue 6, item 1: bad input of every kind, end to end through <see cref="WarehouseLoader"/> and
-/// <c>sparkify load</c> into <c>load_errors</c>. Each input gets SPEC §4's outcome (loaded, skipped,
+/// <c>sparkify load</c> into <c>load_errors</c>. Each input gets its documented outcome (README "Loading": loaded, skipped,
 /// rejected with a reason, or a failed load that changes nothing), never a crash.
 /// </summary>
 public sealed class BadInputLoadTests

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Sparkify.Warehouse.Entities;
-using Sparkify.Warehouse.Hosting;
 using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.LocalServer;
 using Sparkify.Warehouse.Tests.TestUtilities;
 using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
 

@@ -21,9 +21,9 @@ public sealed class PrivilegeTests
         {
             var (loader, analyst) = await roles.CreateAsync(owner, "loader-pw-51c8", "analyst-pw-0e3d");
 
-            var load = await CliProcess.RunAsync(new Dictionary<string, string?> { ["SPARKIFY_CONNECTION"] = loader }, "load", "--songs", TestEnvironment.SampleSongs, "--events", TestEnvironment.SampleLogs);
+            var load = await SparkifyProcess.RunAsync(new Dictionary<string, string?> { ["SPARKIFY_CONNECTION"] = loader }, "load", "--songs", TestEnvironment.SampleSongs, "--events", TestEnvironment.SampleLogs);
             var badInput = BadInput.Write();
-            var badLoad = await CliProcess.RunAsync(new Dictionary<string, string?> { ["SPARKIFY_CONNECTION"] = loader }, "load", "--songs", TestEnvironment.SampleSongs, "--events", badInput);
+            var badLoad = await SparkifyProcess.RunAsync(new Dictionary<string, string?> { ["SPARKIFY_CONNECTION"] = loader }, "load", "--songs", TestEnvironment.SampleSongs, "--events", badInput);
             Directory.Delete(badInput, recursive: true);
 
             Assert.True(load.ExitCode == 0, load.ToString());
@@ -52,7 +52,7 @@ public sealed class PrivilegeTests
         {
             var (_, analyst) = await roles.CreateAsync(owner, "loader-pw-77aa", "analyst-pw-19fe");
 
-            var load = await CliProcess.RunAsync(new Dictionary<string, string?> { ["SPARKIFY_CONNECTION"] = analyst }, "load", "--songs", TestEnvironment.SampleSongs, "--events", TestEnvironment.SampleLogs);
+            var load = await SparkifyProcess.RunAsync(new Dictionary<string, string?> { ["SPARKIFY_CONNECTION"] = analyst }, "load", "--songs", TestEnvironment.SampleSongs, "--events", TestEnvironment.SampleLogs);
 
             Assert.Equal(1, load.ExitCode);
             Assert.Contains("error: the database said: permission denied for table load_runs (SQLSTATE 42501)", load.Error, StringComparison.Ordinal);

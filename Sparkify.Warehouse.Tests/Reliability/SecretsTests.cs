@@ -117,9 +117,9 @@ public sealed class SecretsTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
             var environment = new Dictionary<string, string?> { ["HOME"] = home };
 
             File.SetUnixFileMode(secrets, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            var loose = await CliProcess.RunAsync(environment, "migrate", "--script");
+            var loose = await SparkifyProcess.RunAsync(environment, "migrate", "--script");
             File.SetUnixFileMode(secrets, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            var tight = await CliProcess.RunAsync(environment, "migrate", "--script");
+            var tight = await SparkifyProcess.RunAsync(environment, "migrate", "--script");
 
             Assert.True(loose.ExitCode == 0, loose.ToString());
             Assert.Contains($"{secrets} holds a password or secret and other users can read it (mode 0644); restrict it with: chmod 600 {secrets}", loose.Error, StringComparison.Ordinal);
@@ -131,7 +131,7 @@ public sealed class SecretsTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
             var dwhConfig = Path.Combine(home, "dwh.cfg");
             await File.WriteAllTextAsync(dwhConfig, SeedDwhConfig.Text(new NpgsqlConnectionStringBuilder("Host=dwh.example.com;Port=5439;Database=dwh;Username=u") { Password = DbPassword }));
             File.SetUnixFileMode(dwhConfig, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
-            var cfg = await CliProcess.RunAsync(environment, "migrate", "--script", "--config", dwhConfig);
+            var cfg = await SparkifyProcess.RunAsync(environment, "migrate", "--script", "--config", dwhConfig);
             Assert.True(cfg.ExitCode == 0, cfg.ToString());
             Assert.Contains($"{dwhConfig} holds a password or secret and other users can read it (mode 0640)", cfg.Error, StringComparison.Ordinal);
             AssertNoSecret("dwh.cfg", cfg.Out + cfg.Error);
@@ -173,7 +173,7 @@ public sealed class SecretsTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
         }
     }
 
-    private static Task<CliResult> Sparkify(Dictionary<string, string?> environment, string[] args) => CliProcess.RunAsync(environment, args);
+    private static Task<CliResult> Sparkify(Dictionary<string, string?> environment, string[] args) => SparkifyProcess.RunAsync(environment, args);
 
     private static void AssertNoSecret(string what, string text)
     {

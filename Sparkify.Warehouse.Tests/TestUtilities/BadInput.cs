@@ -3,7 +3,7 @@ using System.Text;
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
 /// <summary>
-/// One event log mixing good lines with each kind of bad line SPEC §4 names, written to a temporary
+/// One event log mixing good lines with each kind of bad line a load must reject or skip, written to a temporary
 /// folder, with what a load must make of each line.
 /// </summary>
 internal static class BadInput

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
-/// <summary>What SPEC §4 says a load makes of one line (or one song object) of the corpus.</summary>
+/// <summary>What a load makes of one line (or one song object) of the corpus.</summary>
 internal enum LineOutcome
 {
     /// <summary>Staged: one row in its staging table.</summary>
@@ -19,7 +19,7 @@ internal sealed record CorpusCase(string Name, string File, long Line, LineOutco
 
 /// <summary>
 /// A broad bad-input corpus, written to a temporary folder as event logs and song files: every kind of
-/// malformed, hostile or merely unusual input the issue names, each with the outcome SPEC §4 requires.
+/// malformed, hostile or merely unusual input the issue names, each with the outcome a load must give it (README "Loading").
 /// Loaded events carry a distinct <c>userAgent</c> marker and <c>itemInSession</c>, so each is its own
 /// songplay and can be found in staging.
 /// </summary>

@@ -85,7 +85,7 @@ internal static class LoadFaults
 
     /// <summary>
     /// Starts a loader on a task and returns once it is blocked at its last transform step, behind
-    /// <paramref name="timeLock"/>; its backend pid is returned with the task.
+    /// the lock <see cref="LockTimeTableAsync"/> holds; its backend pid is returned with the task.
     /// </summary>
     public static async Task<(Task<LoadResult> Load, int Pid)> StartBlockedLoadAsync(string connectionString, string applicationName, WarehouseLoader loader, LoadRequest request)
     {

@@ -2,7 +2,7 @@ using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
-/// <summary>The star tables SPEC §3 derives from the real sample (by the test oracle), computed once per run.</summary>
+/// <summary>The star tables the real sample derives to (by the test oracle), computed once per run.</summary>
 internal static class SampleStars
 {
     private static readonly Lazy<Star> AllDays = new(() => Oracle.Derive(SampleRecords.Instance.Events, SampleRecords.Instance.Songs));

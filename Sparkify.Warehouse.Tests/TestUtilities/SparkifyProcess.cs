@@ -5,8 +5,10 @@ using System.Text;
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
 /// <summary>
-/// A <c>sparkify</c> command running as its own process in the background: for signals (Ctrl+C),
-/// concurrent loads, and memory measured from outside (<c>/proc/PID/status</c>).
+/// The built <c>sparkify</c> run as its own process, for behaviour that spans processes or needs its
+/// own environment: <see cref="RunAsync"/> runs a command to the end; <see cref="Start"/> leaves it
+/// running in the background, for signals (Ctrl+C), concurrent loads, and memory measured from outside
+/// (<c>/proc/PID/status</c>). In-process runs go through <see cref="CliRunner"/>.
 /// </summary>
 internal sealed class SparkifyProcess : IAsyncDisposable
 {
@@ -27,6 +29,10 @@ internal sealed class SparkifyProcess : IAsyncDisposable
         _sampler = Task.Run(SampleAsync);
     }
 
+    /// <summary>The CLI's entry assembly, built next to the tests.</summary>
+    public static string CliAssembly { get; } = Path.Combine(
+        AppContext.BaseDirectory.Replace("Sparkify.Warehouse.Tests", "Sparkify.Warehouse.Cli", StringComparison.Ordinal), "sparkify.dll");
+
     public int Id => _process.Id;
 
     /// <summary>The highest resident set size seen (the kernel's VmHWM), in bytes.</summary>
@@ -44,6 +50,10 @@ internal sealed class SparkifyProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs one command to the end and returns its exit code and output.</summary>
+    public static Task<CliResult> RunAsync(IDictionary<string, string?> environment, params string[] args)
+        => ProcessRunner.RunAsync("dotnet", [CliAssembly, .. args], environment: environment);
+
     public static SparkifyProcess Start(IDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -53,7 +63,7 @@ internal sealed class SparkifyProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = TestEnvironment.RepositoryRoot,
         };
-        start.ArgumentList.Add(CliProcess.CliAssembly);
+        start.ArgumentList.Add(CliAssembly);
         foreach (var argument in args)
         {
             start.ArgumentList.Add(argument);

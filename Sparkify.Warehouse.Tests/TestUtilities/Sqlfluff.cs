@@ -3,19 +3,26 @@ using System.Text.RegularExpressions;
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
 /// <summary>
-/// Checks SQL with a real Redshift parser, sqlfluff's <c>redshift</c> dialect: the closest to
-/// "Redshift accepts this" that a machine without a cluster gets. It checks grammar only, not that
-/// tables, columns or S3 objects exist. A missing sqlfluff fails the test, never skips it.
+/// Checks SQL with a real parser, sqlfluff, in the target's dialect (<c>redshift</c> by default,
+/// <c>postgres</c>): for Redshift the closest to "Redshift accepts this" that a machine without a
+/// cluster gets. It checks grammar only, not that tables, columns or S3 objects exist. A missing
+/// sqlfluff fails the test, never skips it.
 /// </summary>
 internal static partial class Sqlfluff
 {
+    /// <summary>sqlfluff's name for Amazon Redshift's dialect.</summary>
+    public const string Redshift = "redshift";
+
+    /// <summary>sqlfluff's name for PostgreSQL's dialect.</summary>
+    public const string Postgres = "postgres";
+
     private static readonly Lazy<string> Executable = new(() => ExternalTool.Find(
         "sqlfluff",
         Path.Combine(TestEnvironment.RepositoryRoot, ".tools", "python", "bin", "sqlfluff"),
         Path.Combine(TestEnvironment.RepositoryRoot, ".tools", "bin", "sqlfluff")));
 
-    /// <summary>Parses <paramref name="sql"/> (one or more statements separated by semicolons).</summary>
-    public static async Task<SqlfluffResult> ParseAsync(string sql)
+    /// <summary>Parses <paramref name="sql"/> (one or more statements separated by semicolons) in sqlfluff's <paramref name="dialect"/>.</summary>
+    public static async Task<SqlfluffResult> ParseAsync(string sql, string dialect = Redshift)
     {
         var directory = Directory.CreateTempSubdirectory("sparkify-sqlfluff-");
         try
@@ -24,7 +31,7 @@ internal static partial class Sqlfluff
             await File.WriteAllTextAsync(file, sql);
 
             // Run inside the temporary folder so no .sqlfluff configuration of the checkout applies.
-            var result = await ProcessRunner.RunAsync(Executable.Value, ["parse", "--dialect", "redshift", file], directory.FullName, timeout: TimeSpan.FromMinutes(2));
+            var result = await ProcessRunner.RunAsync(Executable.Value, ["parse", "--dialect", dialect, file], directory.FullName, timeout: TimeSpan.FromMinutes(2));
             var output = result.Out + result.Error;
             return new SqlfluffResult(result.ExitCode, output, StatementPattern().Count(output));
         }
@@ -38,10 +45,10 @@ internal static partial class Sqlfluff
     /// Fails unless <paramref name="sql"/> parses completely (exit code 0, no unparsable segment) and,
     /// when <paramref name="statements"/> is given, into exactly that many statements.
     /// </summary>
-    public static async Task AssertParsesAsync(string sql, int? statements = null)
+    public static async Task AssertParsesAsync(string sql, int? statements = null, string dialect = Redshift)
     {
-        var result = await ParseAsync(sql);
-        Assert.True(result.Success, $"sqlfluff (redshift) rejected the SQL (exit code {result.ExitCode}):\n{result.Problems}\n--- SQL ---\n{sql}");
+        var result = await ParseAsync(sql, dialect);
+        Assert.True(result.Success, $"sqlfluff ({dialect}) rejected the SQL (exit code {result.ExitCode}):\n{result.Problems}\n--- SQL ---\n{sql}");
         if (statements is { } expected)
         {
             Assert.True(result.StatementCount == expected, $"sqlfluff found {result.StatementCount} statements, expected {expected}:\n{sql}");

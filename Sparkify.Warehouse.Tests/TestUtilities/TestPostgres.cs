@@ -1,5 +1,5 @@
 using Npgsql;
-using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.LocalServer;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 

@@ -20,7 +20,7 @@ namespace Sparkify.Warehouse.Checks;
 /// </para>
 /// <para>
 /// What "consistent with the last load" can honestly mean. Staging holds exactly the last
-/// successful load (SPEC §3): a load empties it, and a load that fails rolls back with its whole
+/// successful load (README "Star schema"): a load empties it, and a load that fails rolls back with its whole
 /// transaction, emptying included, so later failed runs do not change what staging holds. So staging
 /// must still have the counts the last successful run recorded; every play it staged must be in
 /// <c>songplays</c> (inserted then or already there) and every staged user, song and artist in its

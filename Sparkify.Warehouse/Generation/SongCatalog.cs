@@ -218,7 +218,7 @@ internal sealed class SongCatalog
     private static double MakeDuration(ref DeterministicRandom rng)
     {
         var roll = rng.NextDouble();
-        long units = roll < 0.03
+        var units = roll < 0.03
             ? rng.Next(20 * 100000, 90 * 100000)
             : roll < 0.07
                 ? rng.Next(420 * 100000, 1200 * 100000)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using Microsoft.Win32.SafeHandles;
 
 namespace Sparkify.Warehouse.Generation;
 
@@ -88,7 +87,7 @@ internal sealed class SongFileWriter : IDisposable
             _buffer.Advance(1);
         }
 
-        using SafeFileHandle handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
+        using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
         await RandomAccess.WriteAsync(handle, _buffer.WrittenMemory, 0, cancellationToken).ConfigureAwait(false);
         Files++;
         Bytes += _buffer.WrittenCount;

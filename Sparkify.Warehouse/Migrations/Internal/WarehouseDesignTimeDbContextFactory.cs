@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
-using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.LocalServer;
 
 namespace Sparkify.Warehouse.Migrations.Internal;
 

@@ -2,7 +2,7 @@ using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Sources;
 
 /// <summary>Many small S3 objects are fetched several at a time, never one by one and never all at once.</summary>
 public sealed class S3ConcurrencyTests(SparkifySampleInS3 s3) : IClassFixture<SparkifySampleInS3>

@@ -1,4 +1,4 @@
-namespace Sparkify.Warehouse.Hosting;
+namespace Sparkify.Warehouse.LocalServer;
 
 /// <summary>
 /// Thrown by <see cref="LocalPostgresServer"/> when this machine cannot host the local PostgreSQL

@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
 using Npgsql;
-using Sparkify.Warehouse.Hosting;
+using Sparkify.Warehouse.LocalServer;
 
-namespace Sparkify.Warehouse.Tests.Hosting;
+namespace Sparkify.Warehouse.Tests.LocalServer;
 
 /// <summary>One real server per test class: initdb costs seconds, so the tests share it and run in order.</summary>
 [UnsupportedOSPlatform("windows")]

@@ -1,10 +1,12 @@
 using System.Text;
 using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.PostgreSql;
-using static Sparkify.Warehouse.Tests.Loading.StagingTestSupport;
+using Sparkify.Warehouse.Tests.TestUtilities;
+using static Sparkify.Warehouse.Tests.TestUtilities.StagingTestSupport;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Json;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class RecordConverterTests
 {
     // The first NextSong event of the real sample (2018-11-01-events.json, line 3), verbatim.
@@ -320,7 +322,7 @@ public sealed class RecordConverterTests
     [Fact]
     public async Task Mutated_sample_records_are_loaded_or_rejected_but_never_throw()
     {
-        // SPEC §4: no input may crash the load. Flip, drop, duplicate and insert bytes in real records
+        // No input may crash the load: bad records are rejected with a reason. Flip, drop, duplicate and insert bytes in real records
         // (fixed seed, so a failure reproduces) and run them through both framings and the converter.
         var random = new Random(20181101);
         var lines = File.ReadLines(System.IO.Path.Combine(TestUtilities.TestEnvironment.SampleLogs, "2018", "11", "2018-11-01-events.json"))

@@ -2,9 +2,11 @@ using Amazon;
 using Amazon.Runtime;
 using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Loading.Sources;
+using Sparkify.Warehouse.Tests.TestUtilities;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Sources;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class S3ClientFactoryTests
 {
     [Fact]

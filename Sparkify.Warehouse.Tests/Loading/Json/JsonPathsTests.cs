@@ -7,8 +7,9 @@ using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Json;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class JsonPathsTests
 {
     [Fact]

@@ -1,4 +1,4 @@
-namespace Sparkify.Warehouse.Hosting;
+namespace Sparkify.Warehouse.LocalServer;
 
 /// <summary>The state of a <see cref="LocalPostgresServer"/> as seen by <see cref="LocalPostgresServer.GetStatusAsync"/>.</summary>
 /// <param name="IsRunning">Whether a server process is running for the home's data directory.</param>

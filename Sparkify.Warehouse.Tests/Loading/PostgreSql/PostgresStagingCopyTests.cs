@@ -4,7 +4,6 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
-using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Sources;
@@ -12,7 +11,7 @@ using Sparkify.Warehouse.Loading.Staging;
 using Sparkify.Warehouse.Tests.TestUtilities;
 using Xunit.Abstractions;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.PostgreSql;
 
 public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, ITestOutputHelper output) : IClassFixture<MigratedDatabaseFixture>
 {

@@ -5,7 +5,7 @@ using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Sources;
 
 /// <summary>Listing and reading S3 sources against a real S3-compatible server holding the real sample.</summary>
 public sealed class S3SourceTests(SparkifySampleInS3 s3) : IClassFixture<SparkifySampleInS3>

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.Staging;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.TestUtilities;
 
 /// <summary>Shared pieces of the staging tests: the model's staging tables and scratch folders.</summary>
 internal static class StagingTestSupport

@@ -4,7 +4,7 @@ using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Loading.Staging;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.PostgreSql;
 
 /// <summary>
 /// A load whose song files are exactly the last successful load's keeps the staged songs instead of

@@ -1,7 +1,9 @@
 using Sparkify.Warehouse.Loading.Sources;
+using Sparkify.Warehouse.Tests.TestUtilities;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Sources;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class S3LocationTests
 {
     [Theory]

@@ -1,9 +1,11 @@
 using System.Text;
 using Sparkify.Warehouse.Loading.Json;
-using static Sparkify.Warehouse.Tests.Loading.StagingTestSupport;
+using Sparkify.Warehouse.Tests.TestUtilities;
+using static Sparkify.Warehouse.Tests.TestUtilities.StagingTestSupport;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Json;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class JsonRecordReaderTests
 {
     // Every framing test runs with the whole input at once and trickled through tiny reads, so records

@@ -6,8 +6,9 @@ using Sparkify.Warehouse.Loading.Redshift;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Redshift;
 
+[Trait(TestCategory.Name, TestCategory.Fast)]
 public sealed class RedshiftCopyCommandBuilderTests
 {
     private const string SongsCopy = """
