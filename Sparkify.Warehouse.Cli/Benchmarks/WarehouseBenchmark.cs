@@ -3,6 +3,7 @@ using System.Globalization;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Transform;
 using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Sources;
@@ -325,8 +326,8 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
                 var (seconds, _) = await TimeAsync(async () =>
                 {
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                    await ReferencePipeline.ExecuteAsync(connection, WarehouseLoader.PostgresSessionSql, cancellationToken).ConfigureAwait(false);
-                    await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, fullRefresh: false, cancellationToken).ConfigureAwait(false);
+                    await ReferencePipeline.ExecuteAsync(connection, Sparkify.Warehouse.Loading.PostgreSql.PostgreSqlLoadPipeline.SessionSql, cancellationToken).ConfigureAwait(false);
+                    await TransformRunner.ApplyAsync(connection, WarehouseProvider.Postgres, fullRefresh: false, cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return 0L;
                 }).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Transform;
 
 namespace Sparkify.Warehouse.Checks;
 
