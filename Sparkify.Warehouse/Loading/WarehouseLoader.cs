@@ -86,18 +86,24 @@ public sealed class WarehouseLoader
 
     /// <summary>
     /// Every statement <see cref="LoadAsync"/> would send for <paramref name="request"/>, in order, without
-    /// connecting to anything — for review before a load runs on a cluster.
+    /// connecting to anything — for review before a load runs on a cluster. A statement the run sends
+    /// only depending on what it finds (another load holding the lock, song files unchanged since the
+    /// last load, rejected records, gzip-compressed objects in S3) carries a comment saying so.
     /// </summary>
     /// <param name="request">What would be loaded.</param>
     /// <returns>The SQL statements, each without a terminating semicolon.</returns>
     public IReadOnlyList<string> Plan(LoadRequest request)
+        => PlanSteps(request).Statements();
+
+    /// <summary>The plan <see cref="Plan"/> prints: built before anything is listed or connected to.</summary>
+    internal LoadPlan PlanSteps(LoadRequest request)
     {
         request = WithDefaults(request);
         Validate(request);
         // The plan shows the SQL of a run; the real run gets its own id.
         var run = new LoadAttempt(request, Guid.NewGuid(), progress: null);
         // Not disposed: a pipeline holds nothing until it runs.
-        return CreatePipeline(run).Build().Statements();
+        return CreatePipeline(run).Build();
     }
 
     private async Task<LoadResult> LoadWithRetriesAsync(LoadRequest request, string connectionString, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
