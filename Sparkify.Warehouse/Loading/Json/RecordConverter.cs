@@ -11,7 +11,7 @@ namespace Sparkify.Warehouse.Loading.Json;
 internal readonly record struct RecordFailure(int Column, string Reason);
 
 /// <summary>
-/// Turns one JSON record into one typed staging row with Redshift COPY's conversions (SPEC §4): a
+/// Turns one JSON record into one typed staging row with Redshift COPY's conversions (README "Loading", bad input): a
 /// missing key or JSON null is NULL; a string holding a number loads into a numeric column; an empty
 /// (or blank) string is NULL in a numeric column but stays an empty string in a varchar; numbers and
 /// booleans load into a varchar as their JSON text, nested objects and arrays as their JSON text; a

@@ -63,7 +63,7 @@ internal sealed record RedshiftCopyCommand(string Table, string Source, string C
 /// <c>staging_events.ts</c> is a BIGINT that keeps the raw epoch milliseconds; the star insert turns it
 /// into a timestamp on both targets.</item>
 /// <item><c>EMPTYASNULL</c>/<c>BLANKSASNULL</c>: Redshift already loads an empty (or blank) value as NULL
-/// into non-character columns, which is what SPEC §4 asks; for VARCHAR columns these options would turn
+/// into non-character columns, which is the rule for numeric columns (an empty string is NULL there); for VARCHAR columns these options would turn
 /// <c>""</c> into NULL where PostgreSQL keeps <c>""</c> (e.g. <c>artist_location</c>).</item>
 /// <item><c>TRUNCATECOLUMNS</c>/<c>ACCEPTINVCHARS</c>: a string longer than its column must be rejected,
 /// not silently cut.</item>
