@@ -1,18 +1,12 @@
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Infrastructure.Internal;
-using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Redshift;
 using Sparkify.Warehouse.Loading.Pipeline;
-using Sparkify.Warehouse.Loading.Sources;
-using Sparkify.Warehouse.Loading.Staging;
 
 namespace Sparkify.Warehouse.Loading;
 
