@@ -1,5 +1,6 @@
 using Npgsql;
-using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.PostgreSql;
+using Sparkify.Warehouse.Loading.Transform;
 
 namespace Sparkify.Warehouse.Cli.Benchmarks;
 
@@ -11,8 +12,8 @@ internal static class TransformAlone
         var (seconds, _) = await BenchTiming.TimeAsync(async () =>
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await ReferencePipeline.ExecuteAsync(connection, WarehouseLoader.PostgresSessionSql, cancellationToken).ConfigureAwait(false);
-            await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, fullRefresh: false, cancellationToken).ConfigureAwait(false);
+            await ReferencePipeline.ExecuteAsync(connection, PostgreSqlLoadPipeline.SessionSql, cancellationToken).ConfigureAwait(false);
+            await TransformRunner.ApplyAsync(connection, WarehouseProvider.Postgres, fullRefresh: false, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return 0L;
         }).ConfigureAwait(false);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
-using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Transform;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Loading;
@@ -256,8 +256,8 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         await using (var connection = await OpenAsync())
         {
             await using var transaction = await connection.BeginTransactionAsync();
-            var first = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, fullRefresh: false, CancellationToken.None);
-            var second = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, fullRefresh: false, CancellationToken.None);
+            var first = await TransformRunner.ApplyAsync(connection, WarehouseProvider.Postgres, fullRefresh: false, CancellationToken.None);
+            var second = await TransformRunner.ApplyAsync(connection, WarehouseProvider.Postgres, fullRefresh: false, CancellationToken.None);
             Assert.True(first.SongPlays > 0);
             Assert.Equal(new TransformCounts(0, 0, 0, 0, 0), second);
             await transaction.RollbackAsync();

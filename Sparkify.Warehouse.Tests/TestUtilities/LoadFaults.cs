@@ -1,5 +1,6 @@
 using Npgsql;
 using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Transform;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using Npgsql;
 using NpgsqlTypes;
 using Sparkify.Warehouse.Entities;
-using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Transform;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
@@ -127,7 +127,7 @@ internal static class SampleWarehouse
         var staged = await StageAsync(connection, events, songs);
 
         await using var transaction = await connection.BeginTransactionAsync();
-        var counts = await StarSchemaTransform.ApplyAsync(connection, transaction, WarehouseProvider.Postgres, fullRefresh, CancellationToken.None);
+        var counts = await TransformRunner.ApplyAsync(connection, WarehouseProvider.Postgres, fullRefresh, CancellationToken.None);
         await using (var run = new NpgsqlCommand(
             """
             INSERT INTO load_runs (

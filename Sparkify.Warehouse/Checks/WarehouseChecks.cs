@@ -3,7 +3,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Sparkify.Warehouse.Entities;
-using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Transform;
 
 namespace Sparkify.Warehouse.Checks;
 

@@ -34,46 +34,59 @@ internal static class LoadRunLog
 
     public const string CopyErrorsSql = "COPY load_errors (run_id, source, line_number, column_name, reason, raw_line) FROM STDIN (FORMAT BINARY)";
 
-    public static async Task StartAsync(NpgsqlConnection connection, Guid runId, DateTime startedAt, string sources, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(StartSql, connection);
-        command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlDbType.Varchar) { Value = runId.ToString() });
-        command.Parameters.Add(new NpgsqlParameter("started_at", NpgsqlDbType.Timestamp) { Value = AsTimestamp(startedAt) });
-        command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Running });
-        command.Parameters.Add(new NpgsqlParameter("sources", NpgsqlDbType.Varchar) { Value = sources });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public static NpgsqlParameter[] StartParameters(Guid runId, DateTime startedAt, string sources) =>
+    [
+        new("run_id", NpgsqlDbType.Varchar) { Value = runId.ToString() },
+        new("started_at", NpgsqlDbType.Timestamp) { Value = AsTimestamp(startedAt) },
+        new("status", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Running },
+        new("sources", NpgsqlDbType.Varchar) { Value = sources },
+    ];
 
-    /// <summary>Marks runs left <c>running</c> by a process that died as failed; call while holding the load lock.</summary>
-    public static async Task<int> FailAbandonedAsync(NpgsqlConnection connection, Guid currentRunId, DateTime now, CancellationToken cancellationToken)
+    /// <summary>For <see cref="FailAbandonedSql"/>, which marks runs left <c>running</c> by a process that died as failed (run it holding the load lock).</summary>
+    public static NpgsqlParameter[] FailAbandonedParameters(Guid currentRunId, DateTime now) =>
+    [
+        new("failed", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Failed },
+        new("now", NpgsqlDbType.Timestamp) { Value = AsTimestamp(now) },
+        new("error", NpgsqlDbType.Varchar) { Value = AbandonedError },
+        new("running", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Running },
+        new("run_id", NpgsqlDbType.Varchar) { Value = currentRunId.ToString() },
+    ];
+
+    public static NpgsqlParameter[] FinishParameters(LoadResult result, DateTime finishedAt) =>
+    [
+        new("finished_at", NpgsqlDbType.Timestamp) { Value = AsTimestamp(finishedAt) },
+        new("status", NpgsqlDbType.Varchar) { Value = result.Status },
+        new("events_staged", NpgsqlDbType.Bigint) { Value = result.EventsStaged },
+        new("songs_staged", NpgsqlDbType.Bigint) { Value = result.SongsStaged },
+        new("rows_rejected", NpgsqlDbType.Bigint) { Value = result.Rejected },
+        new("songplays", NpgsqlDbType.Bigint) { Value = result.SongPlaysInserted },
+        new("users", NpgsqlDbType.Bigint) { Value = result.UsersUpserted },
+        new("songs", NpgsqlDbType.Bigint) { Value = result.SongsInserted },
+        new("artists", NpgsqlDbType.Bigint) { Value = result.ArtistsUpserted },
+        new("time", NpgsqlDbType.Bigint) { Value = result.TimeInserted },
+        new("error", NpgsqlDbType.Varchar) { Value = (object?)Truncate(result.Error) ?? DBNull.Value },
+        new("run_id", NpgsqlDbType.Varchar) { Value = result.RunId.ToString() },
+
+        // A failure recorded after a commit whose acknowledgement was lost must not overwrite its success.
+        new("succeeded", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Succeeded },
+    ];
+
+    /// <summary>The end of a run's transaction: its final row, then <c>COMMIT</c>.</summary>
+    public static IEnumerable<Pipeline.LoadStep> FinishSteps(Pipeline.LoadAttempt run)
     {
-        await using var command = new NpgsqlCommand(FailAbandonedSql, connection);
-        command.Parameters.Add(new NpgsqlParameter("failed", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Failed });
-        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Timestamp) { Value = AsTimestamp(now) });
-        command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Varchar) { Value = AbandonedError });
-        command.Parameters.Add(new NpgsqlParameter("running", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Running });
-        command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlDbType.Varchar) { Value = currentRunId.ToString() });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        yield return Pipeline.LoadStep.Statement(FinishSql) with { Parameters = () => FinishParameters(run.Succeeded(), DateTime.UtcNow) };
+        yield return Pipeline.LoadStep.Client(_ =>
+        {
+            run.Committing = true;
+            return Task.CompletedTask;
+        });
+        yield return Pipeline.LoadStep.Statement("COMMIT");
     }
 
     public static async Task FinishAsync(NpgsqlConnection connection, LoadResult result, DateTime finishedAt, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(FinishSql, connection);
-        command.Parameters.Add(new NpgsqlParameter("finished_at", NpgsqlDbType.Timestamp) { Value = AsTimestamp(finishedAt) });
-        command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Varchar) { Value = result.Status });
-        command.Parameters.Add(new NpgsqlParameter("events_staged", NpgsqlDbType.Bigint) { Value = result.EventsStaged });
-        command.Parameters.Add(new NpgsqlParameter("songs_staged", NpgsqlDbType.Bigint) { Value = result.SongsStaged });
-        command.Parameters.Add(new NpgsqlParameter("rows_rejected", NpgsqlDbType.Bigint) { Value = result.Rejected });
-        command.Parameters.Add(new NpgsqlParameter("songplays", NpgsqlDbType.Bigint) { Value = result.SongPlaysInserted });
-        command.Parameters.Add(new NpgsqlParameter("users", NpgsqlDbType.Bigint) { Value = result.UsersUpserted });
-        command.Parameters.Add(new NpgsqlParameter("songs", NpgsqlDbType.Bigint) { Value = result.SongsInserted });
-        command.Parameters.Add(new NpgsqlParameter("artists", NpgsqlDbType.Bigint) { Value = result.ArtistsUpserted });
-        command.Parameters.Add(new NpgsqlParameter("time", NpgsqlDbType.Bigint) { Value = result.TimeInserted });
-        command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Varchar) { Value = (object?)Truncate(result.Error) ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlDbType.Varchar) { Value = result.RunId.ToString() });
-
-        // A failure recorded after a commit whose acknowledgement was lost must not overwrite its success.
-        command.Parameters.Add(new NpgsqlParameter("succeeded", NpgsqlDbType.Varchar) { Value = LoadRunStatus.Succeeded });
+        command.Parameters.AddRange(FinishParameters(result, finishedAt));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

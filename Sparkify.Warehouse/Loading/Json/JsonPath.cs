@@ -142,7 +142,7 @@ internal sealed class JsonPath
 
         if (!steps[0].IsKey)
         {
-            // Each record is a JSON object (SPEC §4), so a path into a top-level array can never match.
+            // Each record must be a JSON object (anything else is rejected), so a path into a top-level array can never match.
             error = "the first step must be a key, because each record is a JSON object";
             return false;
         }

@@ -8,13 +8,13 @@ namespace Sparkify.Warehouse.Loading.Json;
 internal enum RecordFraming
 {
     /// <summary>
-    /// JSON Lines, the event logs (SPEC §1): every non-blank line is one record, so a bad line is
+    /// JSON Lines, the event logs: every non-blank line is one record, so a bad line is
     /// rejected on its own and the next line is read normally.
     /// </summary>
     JsonLines,
 
     /// <summary>
-    /// Concatenated JSON objects, the song files (SPEC §1): a file may hold several objects and an object
+    /// Concatenated JSON objects, the song files: a file may hold several objects and an object
     /// may span lines (pretty-printed), as Redshift COPY reads JSON.
     /// </summary>
     JsonDocuments,
@@ -56,7 +56,7 @@ internal sealed class JsonRecordReader : IAsyncDisposable, IDisposable
     /// <summary>Redshift's maximum size of one JSON object.</summary>
     public const int MaxRecordBytes = 4 * 1024 * 1024;
 
-    /// <summary>The raw text kept for a reject (SPEC §4: "cut to 1 KB").</summary>
+    /// <summary>The raw text kept for a reject (load_errors keeps the first 1 KB of a rejected record).</summary>
     public const int RawBytes = 1024;
 
     private const int MinFreeSpace = 16 * 1024;

@@ -53,20 +53,62 @@ internal sealed class PostgresStaging
     }
 
     /// <summary>
-    /// Starts a load's staging (SPEC §3: staging holds exactly the current load): empties
+    /// Starts a load's staging (staging holds exactly the current load's records): empties
     /// <c>staging_events</c>; <c>staging_songs</c> is emptied by <see cref="CopySongsAsync"/>, which may
     /// find it already holds exactly the songs of this load.
     /// </summary>
     public Task TruncateEventsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        return ExecuteAsync(connection, $"TRUNCATE TABLE {_sql.DelimitIdentifier(Events.Name)}", cancellationToken);
+        return ExecuteAsync(connection, TruncateEventsSql, cancellationToken);
+    }
+
+    /// <summary>Empties <c>staging_events</c>.</summary>
+    public string TruncateEventsSql => $"TRUNCATE TABLE {_sql.DelimitIdentifier(Events.Name)}";
+
+    /// <summary>Empties <c>staging_songs</c>.</summary>
+    public string TruncateSongsSql => $"TRUNCATE TABLE {_sql.DelimitIdentifier(Songs.Name)}";
+
+    /// <summary>Forgets the manifest of the staged songs (sent with <see cref="TruncateSongsSql"/> when the files have a fingerprint).</summary>
+    public string ForgetSongsManifestSql => $"DELETE FROM {StagingManifestConfiguration.TableName} WHERE table_name = '{Songs.Name}'";
+
+    /// <summary>Whether this session may read and replace manifests (a least-privilege loader may not).</summary>
+    public static string MayUseManifestsSql
+    {
+        get
+        {
+            const string Table = StagingManifestConfiguration.TableName;
+            return $"SELECT has_table_privilege('{Table}', 'SELECT') AND has_table_privilege('{Table}', 'INSERT') AND has_table_privilege('{Table}', 'DELETE')";
+        }
+    }
+
+    /// <summary>The staged songs' row count when their manifest matches the fingerprint (<see cref="ManifestParameters"/>) and the table; no row otherwise.</summary>
+    public string SongsRowsIfUnchangedSql
+    {
+        get
+        {
+            var table = _sql.DelimitIdentifier(Songs.Name);
+            return $"SELECT m.row_count FROM {StagingManifestConfiguration.TableName} AS m WHERE m.table_name = @table AND m.fingerprint = @fingerprint "
+                + $"AND m.storage = pg_relation_filenode('{table}') AND m.row_count = (SELECT COUNT(*) FROM {table})";
+        }
+    }
+
+    /// <summary>Records the manifest of freshly staged songs (<see cref="ManifestParameters"/> with the row count).</summary>
+    public string RememberSongsManifestSql
+        => $"INSERT INTO {StagingManifestConfiguration.TableName} (table_name, fingerprint, file_count, row_count, storage) VALUES (@table, @fingerprint, @files, @rows, pg_relation_filenode('{_sql.DelimitIdentifier(Songs.Name)}'))";
+
+    /// <summary>The parameters of the manifest statements; <paramref name="rows"/> only for <see cref="RememberSongsManifestSql"/>.</summary>
+    public NpgsqlParameter[] ManifestParameters(SongFiles songs, long? rows = null)
+    {
+        ArgumentNullException.ThrowIfNull(songs);
+        NpgsqlParameter[] match = [new("table", Songs.Name), new("fingerprint", songs.Fingerprint)];
+        return rows is { } count ? [.. match, new("files", (long)songs.Files.Count), new("rows", count)] : match;
     }
 
     /// <summary>
     /// Stages song files (concatenated JSON objects, keys mapped to columns by name) — unless
     /// <c>staging_songs</c> already holds exactly what they would stage, as it does when the last
-    /// successful load read the same files.
+    /// successful load read the same files. The load runs the same statements as steps of its plan.
     /// </summary>
     /// <remarks>
     /// Song data is the same catalog load after load, and thousands of small files: re-reading it would
@@ -77,6 +119,8 @@ internal sealed class PostgresStaging
     /// PostgreSQL empties unlogged tables after a crash). The manifest is
     /// written in the load's transaction, so a failed load leaves the previous one in place, and only
     /// after a COPY without rejects, so a kept table never hides rejects of its own.
+    /// A loader role granted only the staging tables stages as before. A manifest left by another
+    /// role can never match: the TRUNCATE gives the table new storage.
     /// </remarks>
     public async Task<StagingCopyResult> CopySongsAsync(
         NpgsqlConnection connection,
@@ -87,36 +131,28 @@ internal sealed class PostgresStaging
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(songs);
-        var copy = SongsCopy();
-        var table = _sql.DelimitIdentifier(Songs.Name);
-        var (files, fingerprint) = (songs.Files, songs.Fingerprint);
-        if (fingerprint is not null && !await MayUseManifestsAsync(connection, cancellationToken).ConfigureAwait(false))
+        var executor = new Pipeline.NpgsqlLoadExecutor(connection, owned: false);
+        if (songs.Fingerprint is not null && await executor.ScalarAsync(MayUseManifestsSql, [], cancellationToken).ConfigureAwait(false) is not true)
         {
-            // A loader role granted only the staging tables stages as before. A manifest left by
-            // another role can never match: the TRUNCATE below gives the table new storage.
-            fingerprint = null;
+            songs = songs with { Fingerprint = null };
         }
 
-        if (fingerprint is not null && await StagedRowsIfUnchangedAsync(connection, Songs.Name, table, fingerprint, cancellationToken).ConfigureAwait(false) is { } kept)
+        if (songs.Fingerprint is not null && await executor.ScalarAsync(SongsRowsIfUnchangedSql, ManifestParameters(songs), cancellationToken).ConfigureAwait(false) is long kept)
         {
-            progress?.Report(new StagingProgress(files.Count, files.Count, kept, 0));
-            return new StagingCopyResult(Songs.Name, files.Count, kept, BytesRead: 0, RecordsRejected: 0, StoppedAtErrorLimit: false) { Unchanged = true };
+            progress?.Report(new StagingProgress(songs.Files.Count, songs.Files.Count, kept, 0));
+            return new StagingCopyResult(Songs.Name, songs.Files.Count, kept, BytesRead: 0, RecordsRejected: 0, StoppedAtErrorLimit: false) { Unchanged = true };
         }
 
-        var forget = fingerprint is null ? "" : $"; DELETE FROM {StagingManifestConfiguration.TableName} WHERE table_name = '{Songs.Name}'";
-        await ExecuteAsync(connection, $"TRUNCATE TABLE {table}{forget}", cancellationToken).ConfigureAwait(false);
-        var result = await copy.CopyAsync(connection, files, rejects, progress, cancellationToken).ConfigureAwait(false);
-        if (fingerprint is not null && result is { StoppedAtErrorLimit: false, RecordsRejected: 0 })
+        await executor.ExecuteAsync(TruncateSongsSql, [], cancellationToken).ConfigureAwait(false);
+        if (songs.Fingerprint is not null)
         {
-            var command = new NpgsqlCommand($"INSERT INTO {StagingManifestConfiguration.TableName} (table_name, fingerprint, file_count, row_count, storage) VALUES (@table, @fingerprint, @files, @rows, pg_relation_filenode('{table}'))", connection);
-            await using (command.ConfigureAwait(false))
-            {
-                command.Parameters.AddWithValue("table", Songs.Name);
-                command.Parameters.AddWithValue("fingerprint", fingerprint);
-                command.Parameters.AddWithValue("files", (long)files.Count);
-                command.Parameters.AddWithValue("rows", result.RecordsStaged);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await executor.ExecuteAsync(ForgetSongsManifestSql, [], cancellationToken).ConfigureAwait(false);
+        }
+
+        var result = await SongsCopy().CopyAsync(connection, songs.Files, rejects, progress, cancellationToken).ConfigureAwait(false);
+        if (songs.Fingerprint is not null && result is { StoppedAtErrorLimit: false, RecordsRejected: 0 })
+        {
+            await executor.ExecuteAsync(RememberSongsManifestSql, ManifestParameters(songs, result.RecordsStaged), cancellationToken).ConfigureAwait(false);
         }
 
         return result;
@@ -164,34 +200,6 @@ internal sealed class PostgresStaging
         IProgress<StagingProgress>? progress,
         CancellationToken cancellationToken)
         => EventsCopy(jsonPaths).CopyAsync(connection, files, rejects, progress, cancellationToken);
-
-    /// <summary>Whether this session may read and replace manifests (a least-privilege loader may not).</summary>
-    private static async Task<bool> MayUseManifestsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        const string Table = StagingManifestConfiguration.TableName;
-        var command = new NpgsqlCommand(
-            $"SELECT has_table_privilege('{Table}', 'SELECT') AND has_table_privilege('{Table}', 'INSERT') AND has_table_privilege('{Table}', 'DELETE')",
-            connection);
-        await using (command.ConfigureAwait(false))
-        {
-            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
-        }
-    }
-
-    /// <summary>The rows of the staged table when its manifest matches <paramref name="fingerprint"/> and its row count; otherwise null.</summary>
-    private static async Task<long?> StagedRowsIfUnchangedAsync(NpgsqlConnection connection, string tableName, string table, string fingerprint, CancellationToken cancellationToken)
-    {
-        var command = new NpgsqlCommand(
-            $"SELECT m.row_count FROM {StagingManifestConfiguration.TableName} AS m WHERE m.table_name = @table AND m.fingerprint = @fingerprint "
-            + $"AND m.storage = pg_relation_filenode('{table}') AND m.row_count = (SELECT COUNT(*) FROM {table})",
-            connection);
-        await using (command.ConfigureAwait(false))
-        {
-            command.Parameters.AddWithValue("table", tableName);
-            command.Parameters.AddWithValue("fingerprint", fingerprint);
-            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long rows ? rows : null;
-        }
-    }
 
     /// <summary>
     /// SHA-256 over what determines the staged rows: this loader's version (its parsing rules), the

@@ -14,14 +14,17 @@ internal sealed record RedshiftCopyRequest
     /// <summary>The <c>s3://</c> prefix of the song files, or null to copy no songs.</summary>
     public string? SongsSource { get; init; }
 
-    /// <summary>Whether the song objects are gzip-compressed (all of them: COPY cannot mix).</summary>
-    public bool SongsGzip { get; init; }
+    /// <summary>
+    /// Whether the song objects are gzip-compressed (all of them: COPY cannot mix); null when not yet
+    /// known (a dry-run, which lists nothing): the COPY then says where <c>GZIP</c> would go.
+    /// </summary>
+    public bool? SongsGzip { get; init; } = false;
 
     /// <summary>The <c>s3://</c> prefix of the event log files, or null to copy no events.</summary>
     public string? EventsSource { get; init; }
 
-    /// <summary>Whether the log objects are gzip-compressed (all of them: COPY cannot mix).</summary>
-    public bool EventsGzip { get; init; }
+    /// <summary>Whether the log objects are gzip-compressed, as <see cref="SongsGzip"/>.</summary>
+    public bool? EventsGzip { get; init; } = false;
 
     /// <summary>The <c>s3://</c> URI of the JSONPaths file mapping log keys to <c>staging_events</c> columns.</summary>
     public string? JsonPathsSource { get; init; }
@@ -60,7 +63,7 @@ internal sealed record RedshiftCopyCommand(string Table, string Source, string C
 /// <c>staging_events.ts</c> is a BIGINT that keeps the raw epoch milliseconds; the star insert turns it
 /// into a timestamp on both targets.</item>
 /// <item><c>EMPTYASNULL</c>/<c>BLANKSASNULL</c>: Redshift already loads an empty (or blank) value as NULL
-/// into non-character columns, which is what SPEC §4 asks; for VARCHAR columns these options would turn
+/// into non-character columns, which is the rule for numeric columns (an empty string is NULL there); for VARCHAR columns these options would turn
 /// <c>""</c> into NULL where PostgreSQL keeps <c>""</c> (e.g. <c>artist_location</c>).</item>
 /// <item><c>TRUNCATECOLUMNS</c>/<c>ACCEPTINVCHARS</c>: a string longer than its column must be rejected,
 /// not silently cut.</item>
@@ -146,6 +149,9 @@ internal static partial class RedshiftCopyCommandBuilder
         return commands;
     }
 
+    /// <summary>What a COPY built before listing its source shows where <c>GZIP</c> may go.</summary>
+    internal const string UnknownGzipLine = "-- GZIP here when every object under the prefix is .json.gz (the load decides from its listing)";
+
     /// <summary>
     /// Whether a listed source is gzip-compressed, for <see cref="RedshiftCopyRequest.SongsGzip"/>
     /// and <see cref="RedshiftCopyRequest.EventsGzip"/>.
@@ -160,14 +166,18 @@ internal static partial class RedshiftCopyCommandBuilder
             : throw new WarehouseException($"Source {InputDisplay.Quote(source)} mixes gzip-compressed (.json.gz) and plain (.json) files; Redshift COPY applies GZIP to every file of a prefix, so keep them under separate prefixes.");
     }
 
-    private static string Copy(string table, IReadOnlyList<string> columns, string from, string iamRole, string format, string region, int maxErrors, bool gzip)
+    private static string Copy(string table, IReadOnlyList<string> columns, string from, string iamRole, string format, string region, int maxErrors, bool? gzip)
     {
         var sql = new StringBuilder()
             .Append("COPY ").Append(table).Append(" (").AppendJoin(", ", columns).Append(")\n")
             .Append("FROM ").Append(Literal(from)).Append('\n')
             .Append("IAM_ROLE ").Append(iamRole == "default" ? "default" : Literal(iamRole)).Append('\n')
             .Append("FORMAT AS JSON ").Append(Literal(format)).Append('\n');
-        if (gzip)
+        if (gzip is null)
+        {
+            sql.Append(UnknownGzipLine).Append('\n');
+        }
+        else if (gzip.Value)
         {
             sql.Append("GZIP\n");
         }

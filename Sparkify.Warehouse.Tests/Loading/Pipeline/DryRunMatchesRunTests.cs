@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Npgsql;
+using Sparkify.Warehouse.Entities;
+using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Pipeline;
+using Sparkify.Warehouse.Loading.Redshift;
+using Sparkify.Warehouse.Tests.TestUtilities;
+
+namespace Sparkify.Warehouse.Tests.Loading.Pipeline;
+
+/// <summary>
+/// What <c>--dry-run</c> prints is what a load sends: real loads, their statements captured at the
+/// executor (the layer that hands them to the server), compared in order with the dry-run's plan.
+/// </summary>
+public sealed partial class DryRunMatchesRunTests(SparkifySampleInS3 s3) : IClassFixture<SparkifySampleInS3>
+{
+    // Notes the plan carries on statements the run sends only in some situations.
+    private const string LockBusy = "only when another load holds the lock";
+    private const string RejectsOnly = "only when there are any";
+    private const string SongsKept = "skipped when the staged songs";
+
+    [Fact]
+    public async Task A_postgres_load_sends_the_dry_runs_statements_in_order_first_load_then_unchanged_songs()
+    {
+        var connectionString = await MigratedDatabaseFixture.CreateAsync("dryrun");
+        var sent = new ConcurrentQueue<string>();
+        var options = new WarehouseOptions { ConnectionString = connectionString };
+        var loader = new WarehouseLoader(options) { StatementSent = sent.Enqueue };
+        var request = new LoadRequest { SongsSource = TestEnvironment.SampleSongs, EventsSource = TestEnvironment.SampleLogs, JsonPathsSource = TestEnvironment.SampleJsonPaths };
+        var plan = new WarehouseLoader(options).PlanSteps(request);
+        // What the CLI prints is this plan, with a run id and times of its own.
+        Assert.Equal(Normalised(new WarehouseLoader(options).Plan(request)), Normalised(plan.Statements()));
+
+        // A fresh database, no other load, and the sample has no bad records: every statement runs
+        // apart from the wait for a busy lock and the COPY of rejects.
+        var first = await loader.LoadAsync(request);
+        Assert.Equal((LoadRunStatus.Succeeded, 0L), (first.Status, first.Rejected));
+        Assert.Equal(Sent(plan, LockBusy, RejectsOnly), Normalised(Drain(sent)));
+        Assert.Contains(plan.Body, step => step.Note?.Contains(SongsKept, StringComparison.Ordinal) == true);
+
+        // The same song files again: the staged songs are kept, so their staging and the transform's
+        // song steps are not sent either.
+        var second = await loader.LoadAsync(request);
+        Assert.Equal((LoadRunStatus.Succeeded, 71L, 0L), (second.Status, second.SongsStaged, second.SongsInserted));
+        Assert.Equal(Sent(plan, LockBusy, RejectsOnly, SongsKept), Normalised(Drain(sent)));
+    }
+
+    [Theory]
+    [InlineData("log_data/", false)]
+    [InlineData(SparkifySampleInS3.GzipLogPrefix + "/", true)]
+    public async Task A_redshift_load_hands_its_executor_the_dry_runs_statements_in_order(string eventsPrefix, bool eventsGzipped)
+    {
+        var options = new WarehouseOptions
+        {
+            Provider = WarehouseProvider.Redshift,
+            ConnectionString = "Host=redshift.invalid;Database=dev",
+            IamRole = "arn:aws:iam::123456789012:role/dwhRole",
+            S3 = s3.Server.Settings(),
+        };
+        var request = new LoadRequest
+        {
+            SongsSource = $"s3://{SparkifySampleInS3.Bucket}/song_data/",
+            EventsSource = $"s3://{SparkifySampleInS3.Bucket}/{eventsPrefix}",
+            JsonPathsSource = $"s3://{SparkifySampleInS3.Bucket}/log_json_path.json",
+        };
+        var recorder = new RecordingExecutor();
+        var loader = new WarehouseLoader(options) { ExecutorFactory = (_, _) => Task.FromResult<ILoadExecutor>(recorder) };
+        var plan = new WarehouseLoader(options).PlanSteps(request);
+
+        var result = await loader.LoadAsync(request);
+
+        Assert.Equal(LoadRunStatus.Succeeded, result.Status);
+        // The dry-run lists nothing, so its COPYs say where GZIP goes; the run decided from the
+        // listing: the sample's song files are plain, its events plain or gzipped by prefix.
+        var copies = recorder.Sent.Where(sql => sql.StartsWith("COPY ", StringComparison.Ordinal)).ToList();
+        Assert.Equal([false, eventsGzipped], copies.Select(sql => sql.Contains("\nGZIP\n", StringComparison.Ordinal)));
+        var expected = Sent(plan).Select(sql => sql.Replace(
+            RedshiftCopyCommandBuilder.UnknownGzipLine + "\n",
+            sql.StartsWith("COPY staging_events", StringComparison.Ordinal) && eventsGzipped ? "GZIP\n" : "",
+            StringComparison.Ordinal));
+        Assert.Equal(expected, Normalised(recorder.Sent));
+    }
+
+    /// <summary>The plan's statements in order, without those whose note says they are not sent here.</summary>
+    private static List<string> Sent(LoadPlan plan, params string[] notSent)
+        => [.. plan.Prologue.Concat(plan.Body).Concat(plan.Cleanup)
+            .Where(step => step.Sql is not null && !notSent.Any(note => step.Note?.Contains(note, StringComparison.Ordinal) == true))
+            .Select(step => RunIds().Replace(step.Sql!, "<run>"))];
+
+    private static List<string> Normalised(IEnumerable<string> sent) => [.. sent.Select(sql => Times().Replace(RunIds().Replace(sql, "<run>"), "<time>"))];
+
+    private static List<string> Drain(ConcurrentQueue<string> queue)
+    {
+        var items = new List<string>();
+        while (queue.TryDequeue(out var item))
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+
+    [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
+    private static partial Regex RunIds();
+
+    [GeneratedRegex(@"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}'")]
+    private static partial Regex Times();
+
+    /// <summary>
+    /// Stands in for a Redshift connection until a Redshift stand-in server exists: records each
+    /// statement and answers the loader's queries (rows copied, rejects) with zero.
+    /// </summary>
+    private sealed class RecordingExecutor : ILoadExecutor
+    {
+        public List<string> Sent { get; } = [];
+
+        public Task<int> ExecuteAsync(string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+        {
+            Sent.Add(sql);
+            return Task.FromResult(0);
+        }
+
+        public Task<object?> ScalarAsync(string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+        {
+            Sent.Add(sql);
+            return Task.FromResult<object?>(0L);
+        }
+
+        public Task<IReadOnlyDictionary<string, long>> ReadCountsAsync(string sql, CancellationToken cancellationToken)
+        {
+            Sent.Add(sql);
+            return Task.FromResult<IReadOnlyDictionary<string, long>>(new Dictionary<string, long>());
+        }
+
+        public Task<T> CopyAsync<T>(string sql, Func<NpgsqlConnection, Task<T>> copy)
+            => throw new InvalidOperationException("Redshift loads send no COPY FROM STDIN.");
+
+        public Task RollBackQuietlyAsync() => Task.CompletedTask;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,75 @@
+using Npgsql;
+
+namespace Sparkify.Warehouse.Loading.Pipeline;
+
+/// <summary>
+/// One step of a <see cref="LoadPlan"/>: a statement the run sends through its <see cref="ILoadExecutor"/>
+/// (the text <c>--dry-run</c> prints is the text sent), or client work without SQL (listing files,
+/// checking the reject budget), which the dry-run does not print.
+/// </summary>
+internal sealed record LoadStep
+{
+    private readonly Func<ILoadExecutor, LoadStep, CancellationToken, Task> _run;
+
+    private LoadStep(string? sql, Func<ILoadExecutor, LoadStep, CancellationToken, Task> run)
+    {
+        Sql = sql;
+        _run = run;
+    }
+
+    /// <summary>The statement sent, without a terminating semicolon; null for client work.</summary>
+    public string? Sql { get; }
+
+    /// <summary>Bind parameters, computed when the step runs (or is printed): counts and times are the run's.</summary>
+    public Func<IReadOnlyList<NpgsqlParameter>> Parameters { get; init; } = static () => [];
+
+    /// <summary>
+    /// What the dry-run says about the step beyond its SQL: when the run skips it, or what it decides
+    /// from data the dry-run cannot read without connecting.
+    /// </summary>
+    public string? Note { get; init; }
+
+    /// <summary>Whether the run sends the step, decided when its turn comes; null: always.</summary>
+    public Func<bool>? When { get; init; }
+
+    /// <summary>A statement whose affected-row count goes to <paramref name="affected"/>.</summary>
+    public static LoadStep Statement(string sql, Action<int>? affected = null)
+        => new(sql, async (executor, step, ct) =>
+        {
+            var rows = await executor.ExecuteAsync(step.Sql!, step.Parameters(), ct).ConfigureAwait(false);
+            affected?.Invoke(rows);
+        });
+
+    /// <summary>A query whose single value goes to <paramref name="value"/>.</summary>
+    public static LoadStep Query(string sql, Action<object?> value)
+        => new(sql, async (executor, step, ct) => value(await executor.ScalarAsync(step.Sql!, step.Parameters(), ct).ConfigureAwait(false)));
+
+    /// <summary>A streaming <c>COPY ... FROM STDIN</c>; <paramref name="copy"/> sends <paramref name="sql"/> on the connection it is given.</summary>
+    public static LoadStep Copy(string sql, Func<NpgsqlConnection, CancellationToken, Task> copy)
+        => new(sql, (executor, step, ct) => executor.CopyAsync(step.Sql!, async connection =>
+        {
+            await copy(connection, ct).ConfigureAwait(false);
+            return true;
+        }));
+
+    /// <summary>Any other statement the executor runs, e.g. a transform step that reads back its counts.</summary>
+    public static LoadStep Custom(string sql, Func<ILoadExecutor, CancellationToken, Task> run)
+        => new(sql, (executor, _, ct) => run(executor, ct));
+
+    /// <summary>Client work between statements; no SQL, not printed.</summary>
+    public static LoadStep Client(Func<CancellationToken, Task> run)
+        => new(null, (_, _, ct) => run(ct));
+
+    public Task RunAsync(ILoadExecutor executor, CancellationToken cancellationToken) => _run(executor, this, cancellationToken);
+
+    /// <summary>The step as the dry-run prints it: parameters written in as literals, the note as a comment.</summary>
+    public string Display()
+    {
+        var parameters = Parameters();
+        var sql = parameters.Count == 0
+            ? Sql!
+            : LoadRunLog.Preview(Sql!, parameters.ToDictionary(p => p.ParameterName, p => p.Value is DBNull ? null : p.Value));
+        // Above the statement, so the semicolon a printed plan puts after it stays outside the comment.
+        return Note is null ? sql : "-- " + Note + "\n" + sql;
+    }
+}

@@ -1,0 +1,309 @@
+namespace Sparkify.Warehouse.Loading.Transform;
+
+/// <summary>
+/// Derives the star schema from the two staging tables with set-based SQL that runs unchanged on
+/// PostgreSQL 15 and Amazon Redshift, apart from the few fragments a <see cref="TransformDialect"/>
+/// supplies; <see cref="TransformRunner"/> executes the steps.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every statement only adds what the staged batch brings (anti-joins on the natural keys), so a load
+/// costs work proportional to its batch, re-loading the same files changes nothing, and loading
+/// batches A then B leaves the same star tables as A and B together, in either order: users keep the
+/// time of the event their values came from and artists the song theirs came from, and only a newer
+/// event (or a smaller song id) replaces them.
+/// </para>
+/// <para>
+/// Redshift-portable on purpose: no <c>ON CONFLICT</c>, <c>DISTINCT ON</c>, <c>IS DISTINCT FROM</c>,
+/// arrays, <c>generate_series</c>, <c>RETURNING</c> or <c>MERGE ... WHEN MATCHED AND</c>; upserts are
+/// <c>UPDATE ... FROM</c> a temp table followed by <c>INSERT ... WHERE NOT EXISTS</c>, the pattern
+/// AWS recommends for staging-table merges.
+/// </para>
+/// </remarks>
+internal static class StarSchemaTransform
+{
+    /// <summary>How the PostgreSQL statement that inserts the new plays and their time rows begins.</summary>
+    internal const string PlaysAndTimeStatementStart = "WITH inserted_plays AS (";
+
+    /// <summary>Name of the temp table holding each staged user's latest event.</summary>
+    internal const string UserCandidatesTable = "sparkify_transform_users";
+
+    /// <summary>Name of the temp table holding each staged artist's values (from its smallest song id).</summary>
+    internal const string ArtistCandidatesTable = "sparkify_transform_artists";
+
+    // What "the userId is an integer" means: an optional minus sign and 1 to 10 ASCII digits whose
+    // value fits the INTEGER columns users.user_id / songplays.user_id. SIMILAR TO matches the whole
+    // string on both targets (a POSIX '$' might match before a trailing newline on Redshift); the
+    // digit count is checked apart because PostgreSQL's regex engine pays for a bounded repeat
+    // ({1,10}) on every one of a million events, about a tenth of a second per statement. The cast
+    // to BIGINT sits inside CASE so it only ever sees strings of at most 11 characters that passed
+    // the pattern; "9999999999" is then rejected by the range check instead of overflowing.
+    // Leading zeros are allowed ("007" is user 7), signs other than '-', spaces, decimals and
+    // exponents are not. Internal so that sparkify check applies the very same rule (alias "e").
+    internal const string ValidUserId =
+        "CASE WHEN e.user_id SIMILAR TO '-?[0-9]+' AND CHAR_LENGTH(LTRIM(e.user_id, '-')) <= 10 "
+        + "THEN CAST(e.user_id AS BIGINT) BETWEEN -2147483648 AND 2147483647 ELSE FALSE END";
+
+    // A missing ts/itemInSession ranks below every real event when picking a user's latest event,
+    // and is stored as this floor so later loads compare against the same value.
+    private const string TsFloor = "-9223372036854775807";
+    private const string ItemFloor = "-2147483647";
+
+    /// <summary>
+    /// The ordered statements of one transform, for execution and for <c>--dry-run</c>. Dimensions
+    /// come before the fact that refers to them, and <c>time</c> after <c>songplays</c>, from which
+    /// it is derived.
+    /// </summary>
+    /// <param name="provider">The target database.</param>
+    /// <param name="fullRefresh">Empty the star tables first, so they hold exactly what is staged.</param>
+    /// <param name="songsUnchanged">
+    /// The staged songs are the last successful load's, kept as they were (PostgreSQL only): that load
+    /// derived songs and artists from these very rows, so those steps, and the songs' statistics, are
+    /// skipped. Ignored with <paramref name="fullRefresh"/>, which empties songs and artists.
+    /// </param>
+    public static IReadOnlyList<TransformStep> Steps(WarehouseProvider provider, bool fullRefresh, bool songsUnchanged = false)
+    {
+        var steps = AllSteps(TransformDialect.For(provider), fullRefresh);
+        return fullRefresh || !songsUnchanged ? steps : [.. steps.Where(step => !step.DerivesSongs)];
+    }
+
+    private static List<TransformStep> AllSteps(TransformDialect dialect, bool fullRefresh)
+    {
+        var c = dialect.TextOrder;
+        // Staging was just emptied and refilled; without fresh statistics the planner may pick nested
+        // loops over a million events.
+        var steps = new List<TransformStep>(dialect.RefreshStatistics(deriveSongs: true));
+        if (fullRefresh)
+        {
+            steps.AddRange(dialect.EmptyStarTables());
+        }
+
+        // songs: one row per song id; a song id staged twice keeps the row first in (artist_id,
+        // title, year, duration) order. Insert-only: a song id already loaded keeps its row.
+        steps.Add(new("songs", $"""
+            INSERT INTO songs (song_id, title, artist_id, year, duration)
+            SELECT s.song_id, s.title, s.artist_id, s.year, s.duration
+            FROM (
+                SELECT
+                    ss.song_id,
+                    ss.title,
+                    ss.artist_id,
+                    ss.year,
+                    ss.duration,
+                    ROW_NUMBER() OVER (
+                        PARTITION BY ss.song_id
+                        ORDER BY ss.artist_id{c}, ss.title{c}, ss.year, ss.duration
+                    ) AS rn
+                FROM staging_songs AS ss
+                WHERE ss.song_id IS NOT NULL
+            ) AS s
+            WHERE s.rn = 1
+                AND NOT EXISTS (SELECT 1 FROM songs AS x WHERE x.song_id = s.song_id)
+            """, true) { DerivesSongs = true });
+
+        // artists: the values of the artist's song with the smallest song id (ties on the same song
+        // id broken by the values themselves), kept with that song id so a later load replaces them
+        // only with a smaller one.
+        steps.Add(new("artists", $"""
+            CREATE TEMP TABLE {ArtistCandidatesTable} AS
+            SELECT a.artist_id, a.name, a.location, a.latitude, a.longitude, a.source_song_id
+            FROM (
+                SELECT
+                    ss.artist_id,
+                    ss.artist_name AS name,
+                    ss.artist_location AS location,
+                    ss.artist_latitude AS latitude,
+                    ss.artist_longitude AS longitude,
+                    ss.song_id AS source_song_id,
+                    ROW_NUMBER() OVER (
+                        PARTITION BY ss.artist_id
+                        ORDER BY
+                            ss.song_id{c}, ss.artist_name{c}, ss.artist_location{c},
+                            ss.artist_latitude, ss.artist_longitude
+                    ) AS rn
+                FROM staging_songs AS ss
+                WHERE ss.artist_id IS NOT NULL AND ss.song_id IS NOT NULL
+            ) AS a
+            WHERE a.rn = 1
+            """, false) { DerivesSongs = true });
+        steps.Add(new("artists", $"""
+            UPDATE artists
+            SET
+                name = a.name,
+                location = a.location,
+                latitude = a.latitude,
+                longitude = a.longitude,
+                source_song_id = a.source_song_id
+            FROM {ArtistCandidatesTable} AS a
+            WHERE artists.artist_id = a.artist_id
+                AND a.source_song_id{c} < artists.source_song_id{c}
+            """, true) { DerivesSongs = true });
+        steps.Add(new("artists", $"""
+            INSERT INTO artists (artist_id, name, location, latitude, longitude, source_song_id)
+            SELECT a.artist_id, a.name, a.location, a.latitude, a.longitude, a.source_song_id
+            FROM {ArtistCandidatesTable} AS a
+            WHERE NOT EXISTS (SELECT 1 FROM artists AS x WHERE x.artist_id = a.artist_id)
+            """, true) { DerivesSongs = true });
+        steps.Add(new("artists", $"DROP TABLE {ArtistCandidatesTable}", false) { DerivesSongs = true });
+
+        // users: every staged event of a valid user id counts, not only plays ("seen in any
+        // event", not only in a play). The latest is the greatest (ts, itemInSession); exact ties, which real data does
+        // not have, fall back to the values so the choice is still deterministic. An existing row is
+        // replaced only by a strictly newer event, so an older batch loaded later never reverts it.
+        steps.Add(new("users", $"""
+            CREATE TEMP TABLE {UserCandidatesTable} AS
+            SELECT
+                u.user_id, u.first_name, u.last_name, u.gender, u.level,
+                u.last_event_ts, u.last_item_in_session
+            FROM (
+                SELECT
+                    CAST(e.user_id AS INTEGER) AS user_id,
+                    e.first_name,
+                    e.last_name,
+                    e.gender,
+                    e.level,
+                    COALESCE(e.ts, {TsFloor}) AS last_event_ts,
+                    COALESCE(e.item_in_session, {ItemFloor}) AS last_item_in_session,
+                    ROW_NUMBER() OVER (
+                        PARTITION BY CAST(e.user_id AS INTEGER)
+                        ORDER BY
+                            COALESCE(e.ts, {TsFloor}) DESC,
+                            COALESCE(e.item_in_session, {ItemFloor}) DESC,
+                            e.level{c}, e.first_name{c}, e.last_name{c}, e.gender{c}
+                    ) AS rn
+                FROM staging_events AS e
+                WHERE {ValidUserId}
+            ) AS u
+            WHERE u.rn = 1
+            """, false));
+        steps.Add(new("users", $"""
+            UPDATE users
+            SET
+                first_name = u.first_name,
+                last_name = u.last_name,
+                gender = u.gender,
+                level = u.level,
+                last_event_ts = u.last_event_ts,
+                last_item_in_session = u.last_item_in_session
+            FROM {UserCandidatesTable} AS u
+            WHERE users.user_id = u.user_id
+                AND (
+                    u.last_event_ts > users.last_event_ts
+                    OR (
+                        u.last_event_ts = users.last_event_ts
+                        AND u.last_item_in_session > users.last_item_in_session
+                    )
+                )
+            """, true));
+        steps.Add(new("users", $"""
+            INSERT INTO users (user_id, first_name, last_name, gender, level, last_event_ts, last_item_in_session)
+            SELECT u.user_id, u.first_name, u.last_name, u.gender, u.level, u.last_event_ts, u.last_item_in_session
+            FROM {UserCandidatesTable} AS u
+            WHERE NOT EXISTS (SELECT 1 FROM users AS x WHERE x.user_id = u.user_id)
+            """, true));
+        steps.Add(new("users", $"DROP TABLE {UserCandidatesTable}", false));
+
+        // songplays: one row per NextSong event of a valid user id that is not yet loaded, by its
+        // natural key (user, session, itemInSession). An event without ts, sessionId or itemInSession
+        // cannot be timed or identified and is skipped. Duplicates within the batch collapse to the
+        // one with the greatest ts, then the smallest values. The song is the staged song with equal
+        // title, artist name and duration (exact double equality) and the smallest
+        // song id; no match leaves song and artist NULL. start_time keeps the milliseconds.
+        //
+        // time: the start times of the plays just inserted that have no time row yet. Every play
+        // already in songplays has its time row (each load adds both in one transaction), so the new
+        // plays are all that can bring a new start time, and no history is read.
+        steps.AddRange(dialect.PlaysAndTime(returning => NewSongPlaysInsert(dialect, returning)));
+        return steps;
+    }
+
+    /// <summary>
+    /// The insert of the batch's new plays (see <see cref="Steps"/>), with an optional PostgreSQL
+    /// <c>RETURNING</c>. Both targets pick each play's winning event and each song match the same
+    /// way, each with its dialect's <see cref="TransformDialect.FirstRowPerGroup"/>.
+    /// </summary>
+    internal static string NewSongPlaysInsert(TransformDialect dialect, string returning)
+    {
+        var c = dialect.TextOrder;
+        const string PlayKey = "CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session";
+        var playOrder = $"e.ts DESC, e.level{c}, e.song{c}, e.artist{c}, e.length, e.location{c}, e.user_agent{c}";
+        const string MatchKey = "ss.title, ss.artist_name, ss.duration";
+        var matchOrder = $"ss.song_id{c}, ss.artist_id{c}";
+        var play = dialect.FirstRowPerGroup(PlayKey, playOrder);
+        var match = dialect.FirstRowPerGroup(MatchKey, matchOrder);
+        return $"""
+            INSERT INTO songplays (
+                start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, item_in_session
+            )
+            SELECT
+                TIMESTAMP 'epoch' + p.ts * INTERVAL '1 millisecond',
+                p.user_id,
+                p.level,
+                m.song_id,
+                m.artist_id,
+                p.session_id,
+                p.location,
+                p.user_agent,
+                p.item_in_session
+            FROM (
+                SELECT{play.Distinct}
+                    CAST(e.user_id AS INTEGER) AS user_id,
+                    e.session_id,
+                    e.item_in_session,
+                    e.ts,
+                    e.level,
+                    e.song,
+                    e.artist,
+                    e.length,
+                    e.location,
+                    e.user_agent{play.RankColumn}
+                FROM staging_events AS e
+                WHERE e.page = 'NextSong'
+                    AND e.ts IS NOT NULL
+                    AND e.session_id IS NOT NULL
+                    AND e.item_in_session IS NOT NULL
+                    AND {ValidUserId}{play.OrderBy}
+            ) AS p
+            LEFT JOIN (
+                SELECT{match.Distinct}
+                    ss.title,
+                    ss.artist_name,
+                    ss.duration,
+                    ss.song_id,
+                    ss.artist_id{match.RankColumn}
+                FROM staging_songs AS ss
+                WHERE ss.song_id IS NOT NULL{match.OrderBy}
+            ) AS m
+                ON m.title = p.song
+                AND m.artist_name = p.artist
+                AND m.duration = p.length{dialect.JoinFirstRow}
+            WHERE {dialect.WhereFirstRow}NOT EXISTS (
+                    SELECT 1
+                    FROM songplays AS x
+                    WHERE x.user_id = p.user_id
+                        AND x.session_id = p.session_id
+                        AND x.item_in_session = p.item_in_session
+                )
+            {returning}
+            """.TrimEnd();
+    }
+
+    /// <summary>The insert of the time rows for the start times <paramref name="startTimes"/> selects (column <c>start_time</c>) that have none yet.</summary>
+    internal static string NewTimeInsert(string startTimes, string orderBy, string returning) => $"""
+        INSERT INTO "time" (start_time, hour, day, week, month, year, weekday)
+        SELECT
+            d.start_time,
+            CAST(EXTRACT(HOUR FROM d.start_time) AS INTEGER),
+            CAST(EXTRACT(DAY FROM d.start_time) AS INTEGER),
+            CAST(EXTRACT(WEEK FROM d.start_time) AS INTEGER),
+            CAST(EXTRACT(MONTH FROM d.start_time) AS INTEGER),
+            CAST(EXTRACT(YEAR FROM d.start_time) AS INTEGER),
+            CAST(EXTRACT(DOW FROM d.start_time) AS INTEGER)
+        FROM (
+            {startTimes}
+        ) AS d
+        WHERE NOT EXISTS (SELECT 1 FROM "time" AS t WHERE t.start_time = d.start_time)
+        {orderBy}
+        {returning}
+        """.TrimEnd();
+}

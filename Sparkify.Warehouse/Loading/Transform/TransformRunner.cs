@@ -1,0 +1,50 @@
+using Npgsql;
+using Sparkify.Warehouse.Loading.Pipeline;
+
+namespace Sparkify.Warehouse.Loading.Transform;
+
+/// <summary>Runs the steps of <see cref="StarSchemaTransform"/> and adds up the rows they report.</summary>
+internal static class TransformRunner
+{
+    /// <summary>Runs one step inside the caller's transaction, adding the rows it reports to <paramref name="tally"/>.</summary>
+    public static async Task RunAsync(ILoadExecutor executor, TransformStep step, TransformTally tally, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(executor);
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(tally);
+        if (step.ReturnsCounts)
+        {
+            foreach (var (table, rows) in await executor.ReadCountsAsync(step.Sql, cancellationToken).ConfigureAwait(false))
+            {
+                tally.Add(table, rows);
+            }
+
+            return;
+        }
+
+        var affected = await executor.ExecuteAsync(step.Sql, [], cancellationToken).ConfigureAwait(false);
+        if (step.CountsRows)
+        {
+            tally.Add(step.Table, affected);
+        }
+    }
+
+    /// <summary>
+    /// Runs <see cref="StarSchemaTransform.Steps"/> on an open connection inside its open transaction,
+    /// so a failure anywhere leaves the star tables as they were once the caller rolls back.
+    /// </summary>
+    /// <returns>Rows inserted (users and artists: inserted or updated) per star table.</returns>
+    public static async Task<TransformCounts> ApplyAsync(
+        NpgsqlConnection connection, WarehouseProvider provider, bool fullRefresh, CancellationToken cancellationToken, bool songsUnchanged = false)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var executor = new NpgsqlLoadExecutor(connection, owned: false);
+        var tally = new TransformTally();
+        foreach (var step in StarSchemaTransform.Steps(provider, fullRefresh, songsUnchanged))
+        {
+            await RunAsync(executor, step, tally, cancellationToken).ConfigureAwait(false);
+        }
+
+        return tally.ToCounts();
+    }
+}
