@@ -1,4 +1,5 @@
 using Npgsql;
+using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
 namespace Sparkify.Warehouse.Tests.Reliability;
@@ -55,8 +56,7 @@ public sealed class RedshiftPrivilegeTests
             // "WHERE false" forms need the privileges without needing rows.
             string[] load =
             [
-                "LOCK TABLE staging_events, staging_songs, songplays, users, songs, artists, \"time\"",
-                "DELETE FROM staging_events", "DELETE FROM staging_songs",
+                .. RedshiftPlan().Where(sql => sql.StartsWith("LOCK ", StringComparison.Ordinal) || sql.StartsWith("DELETE FROM staging_", StringComparison.Ordinal)),
                 "INSERT INTO staging_events SELECT * FROM staging_events WHERE false",
                 "INSERT INTO staging_songs SELECT * FROM staging_songs WHERE false",
                 "INSERT INTO songplays (start_time, user_id, session_id, item_in_session) SELECT start_time, user_id, session_id, item_in_session FROM songplays WHERE false",
@@ -117,6 +117,16 @@ public sealed class RedshiftPrivilegeTests
                 await drop.ExecuteNonQueryAsync();
             }
         }
+    }
+
+    /// <summary>The statements a Redshift load would send, as <c>load --dry-run</c> prints them.</summary>
+    private static IReadOnlyList<string> RedshiftPlan()
+    {
+        var plan = new WarehouseLoader(new WarehouseOptions { ConnectionString = "Host=dwh", Provider = WarehouseProvider.Redshift, IamRole = "arn:aws:iam::123456789012:role/dwhRole" })
+            .Plan(new LoadRequest { SongsSource = "s3://bucket/song_data", EventsSource = "s3://bucket/log_data", JsonPathsSource = "s3://bucket/log_json_path.json" });
+        Assert.Contains(plan, sql => sql.StartsWith("LOCK ", StringComparison.Ordinal));
+        Assert.Equal(2, plan.Count(sql => sql.StartsWith("DELETE FROM staging_", StringComparison.Ordinal)));
+        return plan;
     }
 
     private static string As(string connectionString, string role, string password)
