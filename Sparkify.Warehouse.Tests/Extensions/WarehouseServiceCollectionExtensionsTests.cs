@@ -39,7 +39,7 @@ public sealed class WarehouseServiceCollectionExtensionsTests
 
         await using var scope = services.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<WarehouseDbContext>();
-        Assert.Equal(Redshift, context.Database.GetConnectionString());
+        Assert.Equal(Redshift + ";SSL Mode=VerifyFull", context.Database.GetConnectionString());
         Assert.IsType<RedshiftHistoryRepository>(context.GetService<IHistoryRepository>());
         Assert.Contains("DISTSTYLE", context.GetService<IMigrator>().GenerateScript(), StringComparison.Ordinal);
 

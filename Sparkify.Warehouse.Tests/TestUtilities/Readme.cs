@@ -31,13 +31,26 @@ internal static class Readme
     /// <summary>The first <c>```language</c> block of the <c>## heading</c> section, without the indentation of its fence.</summary>
     public static string CodeBlock(string heading, string language)
     {
+        var blocks = CodeBlocks(heading, language);
+        Assert.True(blocks.Count > 0, $"README.md's '{heading}' section has no ```{language} block.");
+        return blocks[0];
+    }
+
+    /// <summary>Every <c>```language</c> block of the <c>## heading</c> section, in order, without the indentation of its fence.</summary>
+    public static IReadOnlyList<string> CodeBlocks(string heading, string language)
+    {
         var lines = Section(heading).Split('\n');
-        var open = Array.FindIndex(lines, line => line.Trim() == "```" + language);
-        Assert.True(open >= 0, $"README.md's '{heading}' section has no ```{language} block.");
-        var indent = lines[open].Length - lines[open].TrimStart().Length;
-        var close = Array.FindIndex(lines, open + 1, line => line.Trim() == "```");
-        Assert.True(close > open, $"README.md's '{heading}' section has an unclosed ```{language} block.");
-        return string.Concat(lines[(open + 1)..close].Select(line => (line.Length >= indent ? line[indent..] : line.TrimStart()) + "\n"));
+        var blocks = new List<string>();
+        for (var open = Array.FindIndex(lines, line => line.Trim() == "```" + language); open >= 0; open = Array.FindIndex(lines, open + 1, line => line.Trim() == "```" + language))
+        {
+            var indent = lines[open].Length - lines[open].TrimStart().Length;
+            var close = Array.FindIndex(lines, open + 1, line => line.Trim() == "```");
+            Assert.True(close > open, $"README.md's '{heading}' section has an unclosed ```{language} block.");
+            blocks.Add(string.Concat(lines[(open + 1)..close].Select(line => (line.Length >= indent ? line[indent..] : line.TrimStart()) + "\n")));
+            open = close;
+        }
+
+        return blocks;
     }
 
     /// <summary>

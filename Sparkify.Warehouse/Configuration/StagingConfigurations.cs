@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Sparkify.Warehouse.Entities;
+using Sparkify.Warehouse.Metadata;
 
 namespace Sparkify.Warehouse.Configuration;
 
@@ -38,8 +39,9 @@ internal sealed class StagingEventConfiguration : IEntityTypeConfiguration<Stagi
         builder.Property(e => e.UserAgent).HasColumnName("user_agent").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order++);
         builder.Property(e => e.UserId).HasColumnName("user_id").HasMaxLength(ColumnLengths.Id).HasColumnOrder(order);
 
-        // Collocates the staged events with the staged songs they are matched against.
-        builder.HasDistKey(e => e.Song);
+        // Round-robin: song and artist are NULL for every event that is not a play, which a key on
+        // them would pile onto one slice, and no other column is joined on as it is staged.
+        builder.HasDistStyle(RedshiftDistStyle.Even);
     }
 }
 
@@ -66,7 +68,9 @@ internal sealed class StagingSongConfiguration : IEntityTypeConfiguration<Stagin
         builder.Property(e => e.Duration).HasColumnName("duration").HasColumnOrder(order++);
         builder.Property(e => e.Year).HasColumnName("year").HasColumnOrder(order);
 
-        builder.HasDistKey(e => e.Title);
+        // The same key as songs: the songs insert's dedupe per song id and its check against
+        // existing songs stay on each slice.
+        builder.HasDistKey(e => e.SongId);
     }
 }
 

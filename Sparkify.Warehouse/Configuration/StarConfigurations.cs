@@ -43,8 +43,10 @@ internal sealed class SongPlayConfiguration : IEntityTypeConfiguration<SongPlay>
         builder.HasOne(e => e.Artist).WithMany().HasForeignKey(e => e.ArtistId);
         builder.HasOne(e => e.Time).WithMany().HasForeignKey(e => e.StartTime);
 
-        // The fact and its largest dimension share a distribution key, so the song join is local.
-        builder.HasDistKey(e => e.SongId);
+        // Not song_id: almost every real play has no song, and Redshift puts every NULL key on one
+        // slice. start_time is never NULL and nearly unique, so it spreads evenly, and shared with
+        // "time" (same key, same sort) it makes the time insert's check against plays a local merge.
+        builder.HasDistKey(e => e.StartTime);
         builder.HasSortKey(e => e.StartTime);
     }
 }
@@ -82,6 +84,9 @@ internal sealed class SongConfiguration : IEntityTypeConfiguration<Song>
         builder.Property(e => e.Duration).HasColumnName("duration").HasColumnOrder(order++);
         builder.Property(e => e.ArtistName).HasColumnName("artist_name").HasMaxLength(ColumnLengths.Text).HasColumnOrder(order);
         builder.HasOne(e => e.Artist).WithMany(a => a.Songs).HasForeignKey(e => e.ArtistId);
+
+        // Shared with staging_songs, so the load's per-song dedupe and its check against existing
+        // songs stay on each slice.
         builder.HasDistKey(e => e.SongId);
         builder.HasSortKey(e => e.SongId);
     }
@@ -119,7 +124,9 @@ internal sealed class TimeDimensionConfiguration : IEntityTypeConfiguration<Time
         builder.Property(e => e.Month).HasColumnName("month").HasColumnOrder(order++);
         builder.Property(e => e.Year).HasColumnName("year").HasColumnOrder(order++);
         builder.Property(e => e.Weekday).HasColumnName("weekday").HasColumnOrder(order);
-        builder.HasDistStyle(RedshiftDistStyle.All);
+
+        // One row per distinct play time: as large as songplays, too large to copy to every node.
+        builder.HasDistKey(e => e.StartTime);
         builder.HasSortKey(e => e.StartTime);
     }
 }

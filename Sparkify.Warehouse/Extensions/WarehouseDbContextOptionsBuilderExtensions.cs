@@ -15,7 +15,9 @@ public static class WarehouseDbContextOptionsBuilderExtensions
     /// Connects to the warehouse through Npgsql and selects the target's SQL: on
     /// <see cref="WarehouseProvider.Redshift"/>, Npgsql's Redshift query translation plus the warehouse's
     /// Redshift migrations SQL (<c>IDENTITY(1,1)</c>, no indexes or sequences, <c>DISTKEY</c>/<c>SORTKEY</c>)
-    /// and a migrations history that Redshift accepts (plain <c>LOCK</c>, no <c>DO</c> blocks).
+    /// and a migrations history that Redshift accepts (plain <c>LOCK</c>, no <c>DO</c> blocks). Redshift
+    /// connections verify the server's certificate (<c>SSL Mode=VerifyFull</c>) unless
+    /// <paramref name="connectionString"/> sets an SSL mode of its own.
     /// </summary>
     /// <param name="optionsBuilder">The options builder.</param>
     /// <param name="connectionString">An Npgsql connection string.</param>
@@ -52,7 +54,7 @@ public static class WarehouseDbContextOptionsBuilderExtensions
         }
         else
         {
-            optionsBuilder.UseNpgsql(connectionString, Configure);
+            optionsBuilder.UseNpgsql(WarehouseConnectionString.ForProvider(connectionString, provider), Configure);
         }
 
         ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new WarehouseOptionsExtension(provider));

@@ -390,7 +390,7 @@ namespace Sparkify.Warehouse.Migrations
                     b.ToTable("songplays", (string)null);
 
                     b
-                        .HasAnnotation("Sparkify:DistKey", "SongId")
+                        .HasAnnotation("Sparkify:DistKey", "StartTime")
                         .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Key)
                         .HasAnnotation("Sparkify:SortKey", "StartTime");
                 });
@@ -503,8 +503,7 @@ namespace Sparkify.Warehouse.Migrations
 
                     b
                         .HasAnnotation("Npgsql:StorageParameter:autovacuum_enabled", false)
-                        .HasAnnotation("Sparkify:DistKey", "Song")
-                        .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Key);
+                        .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Even);
 
                     NpgsqlEntityTypeBuilderExtensions.IsUnlogged(b, true);
                 });
@@ -605,7 +604,7 @@ namespace Sparkify.Warehouse.Migrations
 
                     b
                         .HasAnnotation("Npgsql:StorageParameter:autovacuum_enabled", false)
-                        .HasAnnotation("Sparkify:DistKey", "Title")
+                        .HasAnnotation("Sparkify:DistKey", "SongId")
                         .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Key);
 
                     NpgsqlEntityTypeBuilderExtensions.IsUnlogged(b, true);
@@ -653,7 +652,8 @@ namespace Sparkify.Warehouse.Migrations
                     b.ToTable("time", (string)null);
 
                     b
-                        .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.All)
+                        .HasAnnotation("Sparkify:DistKey", "StartTime")
+                        .HasAnnotation("Sparkify:DistStyle", RedshiftDistStyle.Key)
                         .HasAnnotation("Sparkify:SortKey", "StartTime");
                 });
 
