@@ -73,7 +73,7 @@ public sealed class WarehouseLoader
         request = WithDefaults(request);
         Validate(request);
         var connectionString = _options.ConnectionString is { Length: > 0 } cs
-            ? cs
+            ? WarehouseConnectionString.ForProvider(cs, _options.Provider)
             : throw new WarehouseException("No warehouse connection string is configured (WarehouseOptions.ConnectionString).");
         return LoadWithRetriesAsync(request, connectionString, progress, cancellationToken);
     }
