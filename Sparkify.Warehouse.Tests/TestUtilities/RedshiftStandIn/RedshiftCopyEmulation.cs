@@ -22,7 +22,7 @@ internal sealed class RedshiftCopyEmulation(RedshiftStandInSession session, Stan
         var standIn = session.StandIn;
         if (statements > 1)
         {
-            return await FailAsync(new RefuseStatement("The Redshift stand-in runs a COPY only as the single statement of its command.", "0A000"), cancellationToken);
+            return await FailAsync(new RefuseStatement("The Redshift stand-in runs a COPY only as the single statement of its command.", "0A000"), CancellationToken.None);
         }
 
         var queryId = standIn.NextQueryId();
@@ -37,19 +37,30 @@ internal sealed class RedshiftCopyEmulation(RedshiftStandInSession session, Stan
         }
         catch (CopyFailedException e)
         {
-            return await FailAsync(new RefuseStatement(e.Message, e.SqlState), cancellationToken);
+            return await FailAsync(new RefuseStatement(e.Message, e.SqlState), CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return await CancelledAsync(queryId);
         }
 
         await standIn.RecordRejectsAsync(queryId, session.BackendProcessId, command.Table, read.Rejects, cancellationToken);
         var errorView = standIn.Serverless ? "sys_load_error_detail" : "stl_load_errors";
         if (read.Rejects.Count > command.MaxErrors)
         {
-            return await FailAsync(new RefuseStatement($"Load into table '{command.Table}' failed.  Check '{errorView}' system table for details.", "XX000"), cancellationToken);
+            return await FailAsync(new RefuseStatement($"Load into table '{command.Table}' failed.  Check '{errorView}' system table for details.", "XX000"), CancellationToken.None);
         }
 
         if (faults.CopyDelay > TimeSpan.Zero)
         {
-            await Task.Delay(faults.CopyDelay, cancellationToken);
+            try
+            {
+                await Task.Delay(faults.CopyDelay, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return await CancelledAsync(queryId);
+            }
         }
 
         var staged = await StageAsync(command.Table, columns, read.Rows, faults.TakeDropDuringCopy(), cancellationToken);
@@ -63,6 +74,9 @@ internal sealed class RedshiftCopyEmulation(RedshiftStandInSession session, Stan
             + (read.Rejects.Count > 0 ? $" {read.Rejects.Count} record(s) could not be loaded.  Check '{errorView}' system table for details." : "");
         return new CopyAnswer("COPY " + read.Rows.Count.ToString(CultureInfo.InvariantCulture), [WireMessage.Report('N', "INFO", "00000", info)], null);
     }
+
+    private Task<CopyAnswer> CancelledAsync(long queryId)
+        => FailAsync(new RefuseStatement($"Query ({queryId}) cancelled on user's request", "57014"), CancellationToken.None);
 
     private async Task<CopyAnswer> FailAsync(RefuseStatement refusal, CancellationToken cancellationToken)
         => new("", [], await session.BackendQueryAsync(RedshiftSqlRewriter.RaiseSql(refusal, 0), cancellationToken));

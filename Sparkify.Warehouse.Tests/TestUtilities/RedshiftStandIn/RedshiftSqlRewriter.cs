@@ -80,8 +80,8 @@ internal static class RedshiftSqlRewriter
             {
                 SqlTokenKind.QuotedIdentifier => token with { Text = token.Text.ToLowerInvariant() },
                 SqlTokenKind.Word when IsCall(tokens, i, "version") => Replace(tokens, ref i, new SqlToken(SqlTokenKind.String, "'" + Version + "'")),
-                SqlTokenKind.Word when IsCall(tokens, i, "pg_last_copy_id") => Replace(tokens, ref i, Number(session.LastCopyId)),
-                SqlTokenKind.Word when IsCall(tokens, i, "pg_last_copy_count") => Replace(tokens, ref i, Number(session.LastCopyCount)),
+                SqlTokenKind.Word when IsCall(tokens, i, "pg_last_copy_id") => Replace(tokens, ref i, Number(session.LastCopyId, "integer")),
+                SqlTokenKind.Word when IsCall(tokens, i, "pg_last_copy_count") => Replace(tokens, ref i, Number(session.LastCopyCount, "bigint")),
                 _ => token,
             });
         }
@@ -292,5 +292,6 @@ internal static class RedshiftSqlRewriter
         return value;
     }
 
-    private static SqlToken Number(long value) => new(SqlTokenKind.Number, value < 0 ? $"({value.ToString(CultureInfo.InvariantCulture)})" : value.ToString(CultureInfo.InvariantCulture));
+    /// <summary>A literal of Redshift's return type: PG_LAST_COPY_ID is an integer, PG_LAST_COPY_COUNT a bigint.</summary>
+    private static SqlToken Number(long value, string type) => new(SqlTokenKind.Number, $"CAST({value.ToString(CultureInfo.InvariantCulture)} AS {type})");
 }

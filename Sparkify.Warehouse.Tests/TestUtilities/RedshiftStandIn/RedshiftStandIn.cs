@@ -44,6 +44,7 @@ public sealed class RedshiftStandIn : IAsyncDisposable
     private readonly NpgsqlDataSource _database;
     private Task _accepting = Task.CompletedTask;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _statements = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, RedshiftStandInSession> _byProcessId = new();
     private long _queryId = 100_000;
 
     private RedshiftStandIn(string databaseConnectionString, IAmazonS3 s3)
@@ -116,6 +117,18 @@ public sealed class RedshiftStandIn : IAsyncDisposable
         _stop.Dispose();
     }
 
+    internal void Register(RedshiftStandInSession session) => _byProcessId[session.BackendProcessId] = session;
+
+    internal void Unregister(RedshiftStandInSession session) => _byProcessId.TryRemove(new KeyValuePair<int, RedshiftStandInSession>(session.BackendProcessId, session));
+
+    internal void CancelCopy(int backendProcessId)
+    {
+        if (_byProcessId.TryGetValue(backendProcessId, out var session))
+        {
+            session.CancelCopy();
+        }
+    }
+
     internal void Received(string sql) => _statements.Enqueue(sql);
 
     internal long NextQueryId() => Interlocked.Increment(ref _queryId);
@@ -163,14 +176,14 @@ public sealed class RedshiftStandIn : IAsyncDisposable
                 batch.BatchCommands.Add(Insert(
                     "INSERT INTO stl_load_errors (userid, slice, tbl, starttime, session, query, filename, line_number, colname, type, col_length, position, raw_line, raw_field_value, err_code, err_reason, is_partial, start_offset) "
                     + "VALUES (100, 0, to_regclass($1)::oid::integer, now(), $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12, 0, 0)",
-                    table, session, (int)queryId, Left(reject.FileName, 256), reject.LineNumber, Left(reject.ColumnName, 127), Left(reject.ColumnType, 10), length,
+                    table, session, (int)queryId, Left(reject.FileName, 256), reject.LineNumber, Left(reject.ColumnName, 127), Left(RedshiftTypeName(reject.ColumnType), 10), length,
                     Left(reject.RawLine, 1024), Left(reject.RawFieldValue, 1024), reject.ErrorCode, Left(reject.Reason, 100)));
             }
 
             batch.BatchCommands.Add(Insert(
                 "INSERT INTO sys_load_error_detail (user_id, query_id, transaction_id, session_id, database_name, table_id, start_time, file_name, line_number, column_name, column_type, column_length, position, error_code, error_message) "
                 + "VALUES (100, $2, 0, $3, current_database(), to_regclass($1)::oid::integer, now(), $4, $5, $6, $7, $8, 0, $9, $10)",
-                table, queryId, session, Left(reject.FileName, 1280), reject.LineNumber, Left(reject.ColumnName, 127), Left(reject.ColumnType, 128), length,
+                table, queryId, session, Left(reject.FileName, 1280), reject.LineNumber, Left(reject.ColumnName, 127), Left(RedshiftTypeName(reject.ColumnType), 128), length,
                 reject.ErrorCode, Left(reject.Reason, 512)));
         }
 
@@ -187,6 +200,21 @@ public sealed class RedshiftStandIn : IAsyncDisposable
 
         return command;
     }
+
+    /// <summary>The type names Redshift's error views show (PostgreSQL's internal names).</summary>
+    private static string RedshiftTypeName(string dataType) => dataType switch
+    {
+        "character varying" => "varchar",
+        "character" => "char",
+        "smallint" => "int2",
+        "integer" => "int4",
+        "bigint" => "int8",
+        "real" => "float4",
+        "double precision" => "float8",
+        "boolean" => "bool",
+        "timestamp without time zone" => "timestamp",
+        _ => dataType,
+    };
 
     private static string Left(string text, int length) => text.Length <= length ? text : text[..length];
 

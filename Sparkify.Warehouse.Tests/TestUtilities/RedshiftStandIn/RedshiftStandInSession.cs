@@ -18,6 +18,7 @@ internal sealed class RedshiftStandInSession(RedshiftStandIn standIn, TcpClient 
     private Stream _backendIn = Stream.Null;
     private Stream _backendOut = Stream.Null;
     private char _transactionStatus = 'I';
+    private volatile CancellationTokenSource? _copyCancellation;
 
     public RedshiftStandIn StandIn => standIn;
 
@@ -50,11 +51,14 @@ internal sealed class RedshiftStandInSession(RedshiftStandIn standIn, TcpClient 
                 return;
             }
 
-            var copy = new RedshiftCopyEmulation(this, faults);
             var plans = Plan(request, out var forwarded);
             if (plans.OfType<S3CopyStatement>().FirstOrDefault() is { } s3Copy)
             {
-                await AnswerAsync(request, await copy.RunAsync(s3Copy.Command, plans.Count, cancellationToken), cancellationToken);
+                using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _copyCancellation = cancel;
+                var answer = await new RedshiftCopyEmulation(this, faults).RunAsync(s3Copy.Command, plans.Count, cancel.Token);
+                _copyCancellation = null;
+                await AnswerAsync(request, answer, cancellationToken);
                 continue;
             }
 
@@ -108,6 +112,9 @@ internal sealed class RedshiftStandInSession(RedshiftStandIn standIn, TcpClient 
 
     public Task FlushBackendAsync(CancellationToken cancellationToken) => _backendOut.FlushAsync(cancellationToken);
 
+    /// <summary>Cancels the COPY this session is running, if any (a client's cancel request).</summary>
+    public void CancelCopy() => _copyCancellation?.Cancel();
+
     /// <summary>Ends the connection abruptly, as a network failure would.</summary>
     public void Drop()
     {
@@ -118,6 +125,7 @@ internal sealed class RedshiftStandInSession(RedshiftStandIn standIn, TcpClient 
 
     public async ValueTask DisposeAsync()
     {
+        standIn.Unregister(this);
         client.Dispose();
         _backend.Dispose();
         await Task.CompletedTask;
@@ -146,6 +154,8 @@ internal sealed class RedshiftStandInSession(RedshiftStandIn standIn, TcpClient 
             await _backendOut.FlushAsync(cancellationToken);
             if (code == WireMessage.CancelRequestCode)
             {
+                // The backend cancels a statement it runs; a COPY the stand-in runs is cancelled here.
+                standIn.CancelCopy(startup.Int32At(4));
                 return false;
             }
 
@@ -171,6 +181,7 @@ internal sealed class RedshiftStandInSession(RedshiftStandIn standIn, TcpClient 
                     break;
                 case 'K':
                     BackendProcessId = message.Int32At(0);
+                    standIn.Register(this);
                     break;
                 case 'E':
                     return false;
