@@ -218,25 +218,14 @@ public sealed class RedshiftStandIn : IAsyncDisposable
 
     private static string Left(string text, int length) => text.Length <= length ? text : text[..length];
 
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
+    private Task AcceptAsync() => LoopbackAccept.EachAsync(_listener, Accepted, _stop.Token);
 
-            lock (_gate)
-            {
-                _sessions.RemoveAll(s => s.IsCompleted);
-                _sessions.Add(RunSessionAsync(client));
-            }
+    private void Accepted(TcpClient client)
+    {
+        lock (_gate)
+        {
+            _sessions.RemoveAll(s => s.IsCompleted);
+            _sessions.Add(RunSessionAsync(client));
         }
     }
 
