@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities.RedshiftStandIn;
 
@@ -333,13 +331,4 @@ internal sealed class RedshiftStandInSession(RedshiftStandIn standIn, TcpClient 
     /// <summary>The backend's message as Redshift would send it: Redshift reports server version 8.0.2.</summary>
     private static WireMessage Rewritten(WireMessage message)
         => message.Kind == 'S' && message.CStringAt(0).Text == "server_version" ? WireMessage.ParameterStatus("server_version", "8.0.2") : message;
-
-    internal static byte[] Int32(int value)
-    {
-        var bytes = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, value);
-        return bytes;
-    }
-
-    internal static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }
