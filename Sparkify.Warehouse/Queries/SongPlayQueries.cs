@@ -358,7 +358,7 @@ public static class SongPlayQueries
     /// <c>Take</c> with the count written into the SQL as a literal. Redshift documents
     /// <c>LIMIT</c> as taking a number, not an expression, so a bound parameter there is avoided.
     /// </summary>
-    private static IQueryable<T> TakeLiteral<T>(IQueryable<T> source, int count)
+    internal static IQueryable<T> TakeLiteral<T>(IQueryable<T> source, int count)
         => source.Provider.CreateQuery<T>(Expression.Call(
             typeof(Queryable),
             nameof(Queryable.Take),

@@ -64,19 +64,17 @@ internal sealed record ReportData(
         var locations = await plays.TopLocations(options.Limit).ToListAsync(cancellationToken).ConfigureAwait(false);
 
         // The loads are about the warehouse as a whole, so the play filters do not apply to them.
-        // EF.Constant writes the row limit into the SQL: Redshift documents LIMIT as taking a number.
-        var runs = await context.LoadRuns
-            .OrderByDescending(r => r.StartedAt)
-            .ThenBy(r => r.RunId)
-            .Take(EF.Constant(RecentRunCount))
+        // TakeLiteral writes the row limit into the SQL: Redshift documents LIMIT as taking a number.
+        var runs = await SongPlayQueries.TakeLiteral(context.LoadRuns.OrderByDescending(r => r.StartedAt).ThenBy(r => r.RunId), RecentRunCount)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var rejects = await context.LoadErrors.LongCountAsync(cancellationToken).ConfigureAwait(false);
-        var reasons = await context.LoadErrors
-            .GroupBy(e => e.Reason)
-            .Select(g => new { Reason = g.Key, Rejects = g.LongCount() })
-            .OrderByDescending(r => r.Rejects)
-            .ThenBy(r => EF.Functions.CodePointOrder(r.Reason))
-            .Take(EF.Constant(RejectReasonCount))
+        var reasons = await SongPlayQueries.TakeLiteral(
+                context.LoadErrors
+                    .GroupBy(e => e.Reason)
+                    .Select(g => new { Reason = g.Key, Rejects = g.LongCount() })
+                    .OrderByDescending(r => r.Rejects)
+                    .ThenBy(r => EF.Functions.CodePointOrder(r.Reason)),
+                RejectReasonCount)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
 
         return new ReportData(

@@ -86,27 +86,23 @@ internal static class ReportHtml
     {
         var s = data.Summary;
         html.Append("<section id=\"headline\" aria-labelledby=\"headline-h\">\n<h2 id=\"headline-h\">At a glance</h2>\n<dl class=\"tiles\">\n");
-        Tile(html, "plays", "Plays", Html.Count(s.Plays), null);
+        Tile(html, "plays", "Plays", Html.Count(s.Plays), "matched to a song or not");
         Tile(html, "listeners", "Listeners", Html.Count(s.Listeners), "users with at least one play");
         Tile(html, "songs", "Songs played", Html.Count(s.Songs), "distinct matched songs");
         Tile(html, "artists", "Artists played", Html.Count(s.Artists), "distinct matched artists");
         Tile(html, "matched", "Matched to a song", Html.Percent(s.MatchedPlays, s.Plays), $"{Html.Count(s.MatchedPlays)} of {Html.Count(s.Plays)} plays");
         Tile(html, "period", "Period covered", $"{Html.Date(DateOnly.FromDateTime(s.FirstPlay!.Value))} – {Html.Date(DateOnly.FromDateTime(s.LastPlay!.Value))}",
-            $"first play {Html.Minute(s.FirstPlay.Value)}, last {Html.Minute(s.LastPlay.Value)} UTC");
-        Tile(html, "last-loaded", "Last loaded", data.LastLoaded is { } loaded ? Html.Minute(loaded) + " UTC" : "never", "end of the latest successful load");
+            $"first play {Html.Minute(s.FirstPlay.Value)}, last {Html.Minute(s.LastPlay.Value)} UTC", isText: true);
+        Tile(html, "last-loaded", "Last loaded", data.LastLoaded is { } loaded ? Html.Minute(loaded) + " UTC" : "never", "end of the latest successful load", isText: true);
         html.Append("</dl>\n</section>\n");
     }
 
-    private static void Tile(StringBuilder html, string metric, string label, string value, string? note)
+    private static void Tile(StringBuilder html, string metric, string label, string value, string note, bool isText = false)
     {
-        html.Append("<div class=\"tile\" data-metric=\"").Append(metric).Append("\"><dt>").Append(Html.Encode(label)).Append("</dt><dd><span class=\"value\">")
-            .Append(Html.Encode(value)).Append("</span>");
-        if (note is not null)
-        {
-            html.Append("<span class=\"note\">").Append(Html.Encode(note)).Append("</span>");
-        }
-
-        html.Append("</dd></div>\n");
+        // Dates and times are long; they get a smaller type than the counts so the tiles stay even.
+        var kind = isText ? "value text" : "value";
+        html.Append("<div class=\"tile\" data-metric=\"").Append(metric).Append("\"><dt>").Append(Html.Encode(label)).Append("</dt><dd><span class=\"")
+            .Append(kind).Append("\">").Append(Html.Encode(value)).Append("</span><span class=\"note\">").Append(Html.Encode(note)).Append("</span></dd></div>\n");
     }
 
     private static void PlaysChart(StringBuilder html, string id, string title, string xTitle, string categoryHeader, IReadOnlyList<string> categories, IReadOnlyList<ChartSeries> series)

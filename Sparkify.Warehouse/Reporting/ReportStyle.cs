@@ -29,16 +29,17 @@ internal static class ReportStyle
         h3 { font-size: 1rem; margin: 1rem 0 .5rem; }
         p { margin: .25rem 0; }
         .muted, .scope, .generated, caption, footer { color: var(--muted); }
-        section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 1rem 0; min-width: 0; }
+        section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 1rem 0; min-width: 0; container-type: inline-size; }
         .grid { display: grid; gap: 0 1rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); }
         .grid > section { margin: 1rem 0 0; }
-        .tiles { display: grid; gap: .75rem; grid-template-columns: repeat(auto-fill, minmax(10.5rem, 1fr)); margin: 0; }
+        .tiles { display: grid; gap: .75rem; grid-template-columns: repeat(auto-fill, minmax(9rem, 1fr)); margin: 0; }
         .tile { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .6rem .75rem; }
         .tile dt { color: var(--muted); font-size: .85rem; }
         .tile dd { margin: 0; font-size: 1.45rem; font-weight: 600; font-variant-numeric: tabular-nums; }
+        .tile dd .value.text { font-size: 1.05rem; line-height: 2.1rem; }
         .tile .note { display: block; font-size: .8rem; font-weight: 400; color: var(--muted); }
-        .figure { display: grid; gap: 1rem; grid-template-columns: minmax(0, 3fr) minmax(12rem, 1fr); align-items: start; }
-        @media (max-width: 60rem) { .figure { grid-template-columns: minmax(0, 1fr); } }
+        .figure { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr); align-items: start; }
+        @container (min-width: 56rem) { .figure { grid-template-columns: minmax(0, 3fr) minmax(14rem, 1fr); } }
         svg.chart { width: 100%; height: auto; display: block; }
         svg.chart .grid { stroke: var(--line); stroke-width: 1; }
         svg.chart .axis { stroke: var(--muted); stroke-width: 1; }
@@ -80,7 +81,7 @@ internal static class ReportStyle
           section { break-inside: avoid; border-color: #bbbbbb; }
           .table-wrap { max-height: none; overflow: visible; }
           thead th { position: static; }
-          .figure { grid-template-columns: minmax(0, 1fr); }
+          .figure { grid-template-columns: minmax(0, 1fr) !important; }
         }
         """;
 }

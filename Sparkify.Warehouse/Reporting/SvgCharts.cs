@@ -17,7 +17,7 @@ internal static class SvgCharts
     private const double Width = 640;
     private const double Height = 280;
     private const double Left = 64;
-    private const double Right = 12;
+    private const double Right = 24;
     private const double Top = 14;
     private const double Bottom = 46;
     private const double PlotWidth = Width - Left - Right;
