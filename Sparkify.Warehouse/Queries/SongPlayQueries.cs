@@ -317,15 +317,19 @@ public static class SongPlayQueries
     internal static IQueryable<PlaySummaryRow> PlaySummaryQuery(IQueryable<SongPlay> plays)
     {
         ArgumentNullException.ThrowIfNull(plays);
+
+        // Written for both targets: Npgsql turns a counted predicate into COUNT(*) FILTER (WHERE ...),
+        // which Redshift lacks, so matched plays are a sum of 1s; and SQL's COUNT(DISTINCT) skips NULL,
+        // so unmatched plays add no song or artist.
         return plays
             .GroupBy(p => 1)
             .Select(g => new PlaySummaryRow
             {
                 Plays = g.LongCount(),
                 Listeners = g.Select(p => p.UserId).Distinct().LongCount(),
-                MatchedPlays = g.LongCount(p => p.SongId != null),
-                Songs = g.Where(p => p.SongId != null).Select(p => p.SongId).Distinct().LongCount(),
-                Artists = g.Where(p => p.ArtistId != null).Select(p => p.ArtistId).Distinct().LongCount(),
+                MatchedPlays = g.Sum(p => p.SongId != null ? 1L : 0L),
+                Songs = g.Select(p => p.SongId).Distinct().LongCount(),
+                Artists = g.Select(p => p.ArtistId).Distinct().LongCount(),
                 FirstPlay = g.Min(p => (DateTime?)p.StartTime),
                 LastPlay = g.Max(p => (DateTime?)p.StartTime),
             });
