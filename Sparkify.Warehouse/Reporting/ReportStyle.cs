@@ -36,7 +36,7 @@ internal static class ReportStyle
         .tile { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .6rem .75rem; }
         .tile dt { color: var(--muted); font-size: .85rem; }
         .tile dd { margin: 0; font-size: 1.45rem; font-weight: 600; font-variant-numeric: tabular-nums; }
-        .tile dd .value.text { font-size: 1.05rem; line-height: 2.1rem; }
+        .tile dd .value.text { display: block; font-size: 1.05rem; line-height: 1.35; padding: .35rem 0 .2rem; }
         .tile .note { display: block; font-size: .8rem; font-weight: 400; color: var(--muted); }
         .figure { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr); align-items: start; }
         @container (min-width: 56rem) { .figure { grid-template-columns: minmax(0, 3fr) minmax(14rem, 1fr); } }
