@@ -183,59 +183,46 @@ internal static class ReportHtml
     }
 
     private static void TopSongs(StringBuilder html, ReportData data)
-    {
-        const string id = "top-songs";
-        SectionStart(html, id, "Top songs");
-        TableStart(html, id, "Most played songs (plays matched to a song only)", full: true);
-        html.Append("<th scope=\"col\" class=\"num\">#</th><th scope=\"col\">Song</th><th scope=\"col\">Artist</th><th scope=\"col\" class=\"num\">Plays</th></tr></thead>\n<tbody>\n");
-        var max = data.TopSongs.Select(r => r.Plays).DefaultIfEmpty(0).Max();
-        for (var i = 0; i < data.TopSongs.Count; i++)
-        {
-            var row = data.TopSongs[i];
-            html.Append("<tr><td class=\"num\">").Append(i + 1).Append("</td><td>").Append(Html.Encode(row.Title ?? row.SongId)).Append("</td><td>")
-                .Append(Html.Encode(row.ArtistName ?? "(unknown)")).Append("</td>");
-            BarCell(html, Html.Count(row.Plays), row.Plays, max);
-            html.Append("</tr>\n");
-        }
-
-        NoRows(html, data.TopSongs.Count, 4, "No play matched a song.");
-        TableEnd(html);
-        html.Append("</section>\n");
-    }
+        => TopTable(html, "top-songs", "Top songs", "Most played songs (plays matched to a song only)", ["Song", "Artist"],
+            data.TopSongs, r => [r.Title ?? r.SongId, r.ArtistName ?? "(unknown)"], r => r.Plays, "No play matched a song.");
 
     private static void TopArtists(StringBuilder html, ReportData data)
+        => TopTable(html, "top-artists", "Top artists", "Most played artists (plays matched to a song only)", ["Artist"],
+            data.TopArtists, r => [r.Name ?? r.ArtistId], r => r.Plays, "No play matched a song.");
+
+    private static void TopLocations(StringBuilder html, ReportData data)
+        => TopTable(html, "top-locations", "Top locations", "Where the listeners were when they played (all plays)", ["Location"],
+            data.TopLocations, r => [r.Location ?? "(no location)"], r => r.Plays, "No plays.");
+
+    /// <summary>A ranked table: rank, the row's text columns, and its plays with an inline bar.</summary>
+    private static void TopTable<T>(
+        StringBuilder html, string id, string heading, string caption, string[] columns, IReadOnlyList<T> rows, Func<T, string[]> cells, Func<T, long> plays, string whenNone)
     {
-        const string id = "top-artists";
-        SectionStart(html, id, "Top artists");
-        TableStart(html, id, "Most played artists (plays matched to a song only)", full: true);
-        html.Append("<th scope=\"col\" class=\"num\">#</th><th scope=\"col\">Artist</th><th scope=\"col\" class=\"num\">Plays</th></tr></thead>\n<tbody>\n");
-        var max = data.TopArtists.Select(r => r.Plays).DefaultIfEmpty(0).Max();
-        for (var i = 0; i < data.TopArtists.Count; i++)
+        SectionStart(html, id, heading);
+        TableStart(html, id, caption, full: true);
+        html.Append("<th scope=\"col\" class=\"num\">#</th>");
+        foreach (var column in columns)
         {
-            var row = data.TopArtists[i];
-            html.Append("<tr><td class=\"num\">").Append(i + 1).Append("</td><td>").Append(Html.Encode(row.Name ?? row.ArtistId)).Append("</td>");
-            BarCell(html, Html.Count(row.Plays), row.Plays, max);
+            html.Append("<th scope=\"col\">").Append(column).Append("</th>");
+        }
+
+        html.Append("<th scope=\"col\" class=\"num\">Plays</th></tr></thead>\n<tbody>\n");
+        var max = rows.Select(plays).DefaultIfEmpty(0).Max();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            html.Append("<tr><td class=\"num\">").Append(i + 1).Append("</td>");
+            foreach (var cell in cells(rows[i]))
+            {
+                html.Append("<td>").Append(Html.Encode(cell)).Append("</td>");
+            }
+
+            BarCell(html, Html.Count(plays(rows[i])), plays(rows[i]), max);
             html.Append("</tr>\n");
         }
 
-        NoRows(html, data.TopArtists.Count, 3, "No play matched a song.");
-        TableEnd(html);
-        html.Append("</section>\n");
-    }
-
-    private static void TopLocations(StringBuilder html, ReportData data)
-    {
-        const string id = "top-locations";
-        SectionStart(html, id, "Top locations");
-        TableStart(html, id, "Where the listeners were when they played (all plays)", full: true);
-        html.Append("<th scope=\"col\" class=\"num\">#</th><th scope=\"col\">Location</th><th scope=\"col\" class=\"num\">Plays</th></tr></thead>\n<tbody>\n");
-        var max = data.TopLocations.Select(r => r.Plays).DefaultIfEmpty(0).Max();
-        for (var i = 0; i < data.TopLocations.Count; i++)
+        if (rows.Count == 0)
         {
-            var row = data.TopLocations[i];
-            html.Append("<tr><td class=\"num\">").Append(i + 1).Append("</td><td>").Append(Html.Encode(row.Location ?? "(no location)")).Append("</td>");
-            BarCell(html, Html.Count(row.Plays), row.Plays, max);
-            html.Append("</tr>\n");
+            html.Append("<tr><td colspan=\"").Append(columns.Length + 2).Append("\" class=\"muted\">").Append(Html.Encode(whenNone)).Append("</td></tr>\n");
         }
 
         TableEnd(html);
@@ -310,13 +297,5 @@ internal static class ReportHtml
         html.Append("<td class=\"num\">");
         SvgCharts.InlineBar(html, value, max);
         html.Append("<span class=\"value\">").Append(text).Append("</span></td>");
-    }
-
-    private static void NoRows(StringBuilder html, int rows, int columns, string message)
-    {
-        if (rows == 0)
-        {
-            html.Append("<tr><td colspan=\"").Append(columns).Append("\" class=\"muted\">").Append(Html.Encode(message)).Append("</td></tr>\n");
-        }
     }
 }
