@@ -64,21 +64,28 @@ internal sealed record ReportData(
         var locations = await plays.TopLocations(options.Limit).ToListAsync(cancellationToken).ConfigureAwait(false);
 
         // The loads are about the warehouse as a whole, so the play filters do not apply to them.
-        // TakeLiteral writes the row limit into the SQL: Redshift documents LIMIT as taking a number.
-        var runs = await SongPlayQueries.TakeLiteral(context.LoadRuns.OrderByDescending(r => r.StartedAt).ThenBy(r => r.RunId), RecentRunCount)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var runs = await RecentRunsQuery(context).ToListAsync(cancellationToken).ConfigureAwait(false);
         var rejects = await context.LoadErrors.LongCountAsync(cancellationToken).ConfigureAwait(false);
-        var reasons = await SongPlayQueries.TakeLiteral(
+        var reasons = await RejectReasonsQuery(context).ToListAsync(cancellationToken).ConfigureAwait(false);
+
+        return new ReportData(
+            summary, lastLoaded, levels, series, daily, songs, artists, locations,
+            runs, rejects, reasons);
+    }
+
+    /// <summary>The latest load runs, newest first.</summary>
+    /// <remarks>TakeLiteral writes the row limit into the SQL: Redshift documents LIMIT as taking a number.</remarks>
+    internal static IQueryable<LoadRun> RecentRunsQuery(WarehouseDbContext context)
+        => SongPlayQueries.TakeLiteral(context.LoadRuns.OrderByDescending(r => r.StartedAt).ThenBy(r => r.RunId), RecentRunCount);
+
+    /// <summary>The most frequent reject reasons, most rejects first, ties in code point order.</summary>
+    internal static IQueryable<RejectReasonRow> RejectReasonsQuery(WarehouseDbContext context)
+        => SongPlayQueries.TakeLiteral(
                 context.LoadErrors
                     .GroupBy(e => e.Reason)
                     .Select(g => new { Reason = g.Key, Rejects = g.LongCount() })
                     .OrderByDescending(r => r.Rejects)
                     .ThenBy(r => EF.Functions.CodePointOrder(r.Reason)),
                 RejectReasonCount)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-
-        return new ReportData(
-            summary, lastLoaded, levels, series, daily, songs, artists, locations,
-            runs, rejects, [.. reasons.Select(r => new RejectReasonRow(r.Reason, r.Rejects))]);
-    }
+            .Select(r => new RejectReasonRow(r.Reason, r.Rejects));
 }
