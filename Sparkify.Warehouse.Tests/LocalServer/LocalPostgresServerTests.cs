@@ -68,6 +68,24 @@ public sealed class LocalPostgresServerTests : IClassFixture<LocalPostgresServer
     }
 
     [Fact]
+    public async Task Start_OnARunningServer_ConnectsWithoutTheServerTools()
+    {
+        var running = await Server.StartAsync();
+        var emptyBin = Directory.CreateTempSubdirectory("sparkify-nobin-");
+        try
+        {
+            // No initdb, pg_ctl or postgres to find: only a connection can tell that the server runs.
+            var withoutTools = new LocalPostgresServer(Server.Home, logger: null, binarySearchDirectories: [emptyBin.FullName]);
+
+            Assert.Equal(running, await withoutTools.StartAsync());
+        }
+        finally
+        {
+            emptyBin.Delete();
+        }
+    }
+
+    [Fact]
     public async Task Stop_ThenStatusAndConnection_ShowItIsDown_AndStartBringsItBack()
     {
         var connectionString = await Server.StartAsync();

@@ -57,12 +57,16 @@ public sealed class RedshiftStandIn : IAsyncDisposable
         BackendPort = backend.Port;
     }
 
-    /// <summary>Connects to "Redshift": the stand-in's port, the database's name and credentials, no pooling.</summary>
+    /// <summary>
+    /// Connects to "Redshift": the stand-in's port, the database's name and credentials, no pooling, and
+    /// TLS explicitly off (the stand-in speaks none; Redshift connections otherwise default to VerifyFull).
+    /// </summary>
     public string ConnectionString => new NpgsqlConnectionStringBuilder(DatabaseConnectionString)
     {
         Host = "127.0.0.1",
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port,
         Pooling = false,
+        SslMode = SslMode.Disable,
     }.ConnectionString;
 
     /// <summary>The PostgreSQL database behind the stand-in, for reading what a test left there directly.</summary>
