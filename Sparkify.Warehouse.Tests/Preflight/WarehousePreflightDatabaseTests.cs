@@ -138,7 +138,12 @@ public sealed class WarehousePreflightDatabaseTests(MigratedDatabaseFixture data
     [Fact]
     public async Task Provider_redshift_on_postgresql_fails_the_server_check_and_an_unencrypted_session()
     {
-        var report = await RunAsync(new WarehouseOptions { ConnectionString = database.ConnectionString, Provider = WarehouseProvider.Redshift });
+        // By default a Redshift connection requires verified TLS, which the test server does not offer.
+        var verified = await RunAsync(new WarehouseOptions { ConnectionString = database.ConnectionString, Provider = WarehouseProvider.Redshift });
+        Assert.Contains("SSL", verified.AssertStatus("connection", PreflightStatus.Fail).Detail, StringComparison.Ordinal);
+
+        var plain = new NpgsqlConnectionStringBuilder(database.ConnectionString) { SslMode = SslMode.Disable }.ConnectionString;
+        var report = await RunAsync(new WarehouseOptions { ConnectionString = plain, Provider = WarehouseProvider.Redshift });
 
         var connection = report.AssertStatus("connection", PreflightStatus.Fail);
         Assert.Contains("the session is not encrypted", connection.Detail, StringComparison.Ordinal);
@@ -163,7 +168,8 @@ public sealed class WarehousePreflightDatabaseTests(MigratedDatabaseFixture data
         {
             const string RedshiftVersion = "PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467";
             await WarehouseDb.ExecuteAsync(owner, $"CREATE FUNCTION public.version() RETURNS text LANGUAGE sql AS $$ SELECT '{RedshiftVersion}'::text $$");
-            var redshiftLike = new NpgsqlConnectionStringBuilder(owner) { SearchPath = "public,pg_catalog" }.ConnectionString;
+            // The test server speaks no TLS, so the Redshift run says so explicitly (its default is VerifyFull).
+            var redshiftLike = new NpgsqlConnectionStringBuilder(owner) { SearchPath = "public,pg_catalog", SslMode = SslMode.Disable }.ConnectionString;
 
             var asPostgres = await RunAsync(new WarehouseOptions { ConnectionString = redshiftLike });
             var asRedshift = await RunAsync(new WarehouseOptions { ConnectionString = redshiftLike, Provider = WarehouseProvider.Redshift });

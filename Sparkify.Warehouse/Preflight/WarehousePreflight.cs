@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Sparkify.Warehouse.Infrastructure.Internal;
 
 namespace Sparkify.Warehouse.Preflight;
 
@@ -72,7 +73,9 @@ internal static class DatabasePreflight
         NpgsqlConnectionStringBuilder builder;
         try
         {
-            builder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Pooling = false };
+            // Every check connects as a load would, with the same TLS rule (VerifyFull on Redshift by default).
+            builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+            builder = new NpgsqlConnectionStringBuilder(WarehouseConnectionString.ForProvider(builder.ConnectionString, options.Provider)) { Pooling = false };
         }
         catch (ArgumentException)
         {
