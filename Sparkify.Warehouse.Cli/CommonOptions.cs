@@ -1,6 +1,6 @@
 using System.CommandLine;
+using System.ComponentModel;
 using Sparkify.Warehouse.Cli.Queries;
-using Sparkify.Warehouse.Infrastructure.Internal;
 
 namespace Sparkify.Warehouse.Cli;
 
@@ -13,13 +13,21 @@ internal static class CommonOptions
         HelpName = "postgres|redshift",
         CustomParser = result =>
         {
+            // The names configuration accepts (Sparkify:Provider), read by the same converter.
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-            if (WarehouseProviderNames.TryParse(text, out var provider))
+            if (!string.IsNullOrWhiteSpace(text))
             {
-                return provider;
+                try
+                {
+                    return (WarehouseProvider?)TypeDescriptor.GetConverter(typeof(WarehouseProvider)).ConvertFromInvariantString(text);
+                }
+                catch (FormatException)
+                {
+                    // Reported below, in the command line's words.
+                }
             }
 
-            result.AddError($"Unknown provider '{text}'. Accepted: {WarehouseProviderNames.Accepted}.");
+            result.AddError($"Unknown provider '{text}'. Accepted: postgres, redshift.");
             return null;
         },
     };

@@ -74,7 +74,7 @@ internal static class SparkifyApp
 
         // The library's registration and start-up validation. A connection is checked only by commands
         // that connect (scripts and dry runs do not), and PostgreSQL falls back to the embedded server.
-        WarehouseServiceCollectionExtensions.AddSparkifyWarehouse(builder.Services, builder.Configuration, configure: null, connectionRequired: false);
+        builder.Services.AddSparkifyWarehouse(builder.Configuration, connectionRequired: false);
 
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>

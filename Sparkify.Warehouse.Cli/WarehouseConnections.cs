@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Sparkify.Warehouse.Infrastructure.Internal;
 using Sparkify.Warehouse.LocalServer;
 
 namespace Sparkify.Warehouse.Cli;
@@ -32,7 +31,8 @@ internal sealed class WarehouseConnections(CliContext cli)
 
         if (provider == WarehouseProvider.Redshift)
         {
-            throw new UsageException(WarehouseOptionsValidator.MissingConnection(WarehouseSettingNames.Configuration, provider)
+            throw new UsageException($"{WarehouseOptions.SectionName}:{nameof(WarehouseOptions.ConnectionString)} (or ConnectionStrings:Warehouse) is not set; "
+                + "Redshift needs the cluster's connection string (Host=<cluster endpoint>;Port=5439;Database=<db>;Username=<user>;Password=<password>)."
                 + " Pass --connection, set SPARKIFY_CONNECTION, or name the scripts' dwh.cfg with --config.");
         }
 

@@ -1,11 +1,13 @@
 using Npgsql;
-using Sparkify.Warehouse.Loading.PostgreSql;
 
 namespace Sparkify.Warehouse.Cli.Benchmarks;
 
 /// <summary>The ingest floor: a binary COPY of the pre-parsed rows into staging, no parsing.</summary>
 internal static class IngestFloor
 {
+    /// <summary>The size of the writes into COPY: the load flushes its COPY buffer at 256 KiB too.</summary>
+    private const int CopyWriteBytes = 256 * 1024;
+
     /// <summary>Measures the ingest into an empty database and returns how many rows it staged.</summary>
     public static async Task<long> MeasureAsync(NpgsqlConnection connection, BenchDataset data, BenchReport report, CancellationToken cancellationToken)
     {
@@ -30,7 +32,7 @@ internal static class IngestFloor
         await using (copy.ConfigureAwait(false))
         {
             await using var file = File.OpenRead(path);
-            await file.CopyToAsync(copy, PostgresStagingCopy.FlushBytes, cancellationToken).ConfigureAwait(false);
+            await file.CopyToAsync(copy, CopyWriteBytes, cancellationToken).ConfigureAwait(false);
         }
     }
 }

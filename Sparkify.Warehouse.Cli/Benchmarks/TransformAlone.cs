@@ -1,6 +1,5 @@
 using Npgsql;
-using Sparkify.Warehouse.Loading.PostgreSql;
-using Sparkify.Warehouse.Loading.Transform;
+using Sparkify.Warehouse.Loading;
 
 namespace Sparkify.Warehouse.Cli.Benchmarks;
 
@@ -12,8 +11,7 @@ internal static class TransformAlone
         var (seconds, _) = await BenchTiming.TimeAsync(async () =>
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await ReferencePipeline.ExecuteAsync(connection, PostgreSqlLoadPipeline.SessionSql, cancellationToken).ConfigureAwait(false);
-            await TransformRunner.ApplyAsync(connection, WarehouseProvider.Postgres, fullRefresh: false, cancellationToken).ConfigureAwait(false);
+            await PostgreSqlLoadPhases.TransformStagedAsync(connection, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return 0L;
         }).ConfigureAwait(false);

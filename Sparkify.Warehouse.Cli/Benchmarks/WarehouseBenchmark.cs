@@ -1,8 +1,5 @@
 using System.Globalization;
 using Sparkify.Warehouse.Loading;
-using Sparkify.Warehouse.Loading.Json;
-using Sparkify.Warehouse.Loading.PostgreSql;
-using Sparkify.Warehouse.Loading.Sources;
 
 namespace Sparkify.Warehouse.Cli.Benchmarks;
 
@@ -37,13 +34,8 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
 
     private async Task MeasureAsync(BenchDataset data, BenchReport report, CancellationToken cancellationToken)
     {
-        using var resolver = new SourceResolver();
-        var songFiles = await resolver.ListAsync(data.SongData, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var eventFiles = await resolver.ListAsync(data.LogData, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var jsonPaths = JsonPathsFile.Parse(await File.ReadAllBytesAsync(data.JsonPaths, cancellationToken).ConfigureAwait(false), data.JsonPaths);
-        await using var layout = WarehouseConnections.CreateContext("Host=localhost", WarehouseProvider.Postgres);
-        var staging = new PostgresStaging(layout);
-        var parseFloor = new ParseFloor(staging, songFiles, eventFiles, jsonPaths);
+        var loadPhases = await PostgreSqlLoadPhases.CreateAsync(data.SongData, data.LogData, data.JsonPaths, cancellationToken).ConfigureAwait(false);
+        var parseFloor = new ParseFloor(loadPhases);
         var jsonBytes = data.JsonBytes;
 
         // The ingest floor and the reference replay pre-parsed rows; they are written once per dataset and kept.
@@ -164,7 +156,7 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
         {
             // Each day's share of the full load in proportion to the events it adds.
             var monthEvents = stagedRows - nextDay.SongsStaged;
-            var songBytes = songFiles.Sum(f => f.Length ?? 0);
+            var songBytes = loadPhases.SongBytes;
             var seconds = BenchTiming.Median(incrementalSeconds);
             report.Add("incremental: one more day (same songs + 1 log file)", seconds, nextDay.EventsStaged + nextDay.SongsStaged, data.NextDayBytes + songBytes);
             report.IncrementalToProportional = seconds / (BenchTiming.Median(loadSeconds) * nextDay.EventsStaged / monthEvents);
@@ -180,7 +172,7 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
         {
             await log.WriteLineAsync("Staging the song files alone...").ConfigureAwait(false);
             var database = await _databases.CreateAsync("files", migration: null, cancellationToken).ConfigureAwait(false);
-            await SongFilesAlone.MeasureAsync(database, staging, songFiles, report, cancellationToken).ConfigureAwait(false);
+            await SongFilesAlone.MeasureAsync(database, loadPhases, report, cancellationToken).ConfigureAwait(false);
 
             await DropAsync(database, cancellationToken).ConfigureAwait(false);
         }

@@ -48,13 +48,10 @@ internal static class FilesCommand
                 throw new UsageException($"files needs --songs, --events or both (or {CliConfiguration.LoadSongsKey}/{CliConfiguration.LoadEventsKey}, or [S3] SONG_DATA/LOG_DATA in a --config dwh.cfg).");
             }
 
-            try
+            // Checked before the embedded server starts: a mistyped range is a usage error.
+            if (request.Since > request.Until)
             {
-                _ = Backfill.Of(request);
-            }
-            catch (WarehouseException e)
-            {
-                throw new UsageException(e.Message);
+                throw new UsageException($"--since {FormatDate(request.Since.Value)} is after --until {FormatDate(request.Until!.Value)}; a backfill reads the days from --since to --until, both included.");
             }
 
             var options = await new WarehouseConnections(cli).ResolveOptionsAsync(cancellationToken).ConfigureAwait(false);
@@ -82,23 +79,26 @@ internal static class FilesCommand
         _ => json ? "not_listed" : "not listed",
     };
 
+    private const string DateFormat = "yyyy-MM-dd";
+
     private static Option<DateOnly?> DateOption(string name, string description) => new(name)
     {
         Description = description,
         HelpName = "YYYY-MM-DD",
         CustomParser = result =>
         {
-            try
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (DateOnly.TryParseExact(text.Trim(), DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
             {
-                return Backfill.ParseDate(result.Tokens.Count > 0 ? result.Tokens[0].Value : "", name);
+                return date;
             }
-            catch (WarehouseException e)
-            {
-                result.AddError(e.Message);
-                return null;
-            }
+
+            result.AddError($"{name} is '{text}'; it must be a date YYYY-MM-DD, e.g. 2018-11-01.");
+            return null;
         },
     };
+
+    private static string FormatDate(DateOnly date) => date.ToString(DateFormat, CultureInfo.InvariantCulture);
 
     private static void WriteTable(IReadOnlyList<WarehouseFile> files, TextWriter output)
     {

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Sparkify.Warehouse.Cli.Configuration;
 using Sparkify.Warehouse.Cli.Output;
 using Sparkify.Warehouse.Loading;
-using Sparkify.Warehouse.Loading.Redshift;
 using Spectre.Console;
 
 namespace Sparkify.Warehouse.Cli.Commands;
@@ -20,9 +19,9 @@ internal static class LoadCommand
         var maxErrors = new Option<int?>("--max-errors") { Description = "Rejected records tolerated before the load fails, as Redshift's MAXERROR (default: Sparkify:MaxErrors, else 0)." };
         maxErrors.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is < 0 or > RedshiftCopyCommandBuilder.MaxErrorLimit)
+            if (result.GetValueOrDefault<int?>() is < 0 or > LoadRequest.MaxErrorsLimit)
             {
-                result.AddError($"--max-errors must be between 0 and {RedshiftCopyCommandBuilder.MaxErrorLimit}.");
+                result.AddError($"--max-errors must be between 0 and {LoadRequest.MaxErrorsLimit}.");
             }
         });
         var fullRefresh = new Option<bool>("--full-refresh") { Description = "Empty the star tables before loading." };

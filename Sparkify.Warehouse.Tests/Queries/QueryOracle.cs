@@ -216,15 +216,7 @@ internal static class QueryOracle
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<T>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(map(reader));
-        }
-
-        return rows;
+        return await StarTables.QueryAsync(connection, sql, map);
     }
 }
 

@@ -1,7 +1,7 @@
 using Npgsql;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Tests.TestUtilities;
-using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
+using static Sparkify.Warehouse.Tests.TestUtilities.StarTables;
 
 namespace Sparkify.Warehouse.Tests.Reliability;
 

@@ -3,7 +3,7 @@ using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.LocalServer;
 using Sparkify.Warehouse.Tests.TestUtilities;
-using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
+using static Sparkify.Warehouse.Tests.TestUtilities.StarTables;
 
 namespace Sparkify.Warehouse.Tests.Reliability;
 

@@ -2,7 +2,7 @@ using System.Net;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Tests.TestUtilities;
-using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
+using static Sparkify.Warehouse.Tests.TestUtilities.StarTables;
 
 namespace Sparkify.Warehouse.Tests.Reliability;
 

@@ -1,5 +1,3 @@
-using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
-
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
 /// <summary>The star tables the real sample derives to (by the test oracle), computed once per run.</summary>

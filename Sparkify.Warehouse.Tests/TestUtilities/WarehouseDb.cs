@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Loading;
-using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
+using static Sparkify.Warehouse.Tests.TestUtilities.StarTables;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 

@@ -68,8 +68,30 @@ public static class WarehouseServiceCollectionExtensions
         return AddSparkifyWarehouse(services, configuration: null, configure, connectionRequired: true);
     }
 
-    /// <summary>The registration behind both public overloads; the CLI calls it with <paramref name="connectionRequired"/> false.</summary>
-    internal static IServiceCollection AddSparkifyWarehouse(IServiceCollection services, IConfiguration? configuration, Action<WarehouseOptions>? configure, bool connectionRequired)
+    /// <summary>
+    /// Registers the warehouse configured by <paramref name="configuration"/> as
+    /// <see cref="AddSparkifyWarehouse(IServiceCollection, IConfiguration)"/> does, and says whether a
+    /// missing connection string stops the host.
+    /// </summary>
+    /// <remarks>
+    /// Pass <paramref name="connectionRequired"/> false when the app supplies the connection later, for
+    /// example by starting the embedded <c>LocalPostgresServer</c> when none is configured, or when it only
+    /// writes scripts. Every other setting is still validated when the host starts; a context or loader
+    /// used without a connection string fails when it first connects.
+    /// </remarks>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The application's configuration (its root, not the <c>Sparkify</c> section).</param>
+    /// <param name="connectionRequired">Whether a missing connection string is a start-up error.</param>
+    /// <returns>The same service collection, for chaining.</returns>
+    public static IServiceCollection AddSparkifyWarehouse(this IServiceCollection services, IConfiguration configuration, bool connectionRequired)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddSparkifyWarehouse(services, configuration, configure: null, connectionRequired);
+    }
+
+    /// <summary>The registration behind the public overloads.</summary>
+    private static IServiceCollection AddSparkifyWarehouse(IServiceCollection services, IConfiguration? configuration, Action<WarehouseOptions>? configure, bool connectionRequired)
     {
         var options = services.AddOptions<WarehouseOptions>();
         if (configuration is not null)

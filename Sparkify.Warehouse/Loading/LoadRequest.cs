@@ -21,6 +21,9 @@ public sealed record LoadRequest
     /// </summary>
     public int? MaxErrors { get; init; }
 
+    /// <summary>The largest <see cref="MaxErrors"/> accepted: Redshift's limit for <c>MAXERROR</c>.</summary>
+    public const int MaxErrorsLimit = 100_000;
+
     /// <summary>Empties the star tables before loading, instead of merging into them.</summary>
     public bool FullRefresh { get; init; }
 

@@ -85,7 +85,7 @@ internal static class LoadRunLog
 
     public static async Task FinishAsync(NpgsqlConnection connection, LoadResult result, DateTime finishedAt, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(FinishSql, connection);
+        await using var command = new NpgsqlCommand(FinishSql, connection) { CommandTimeout = 0 };
         command.Parameters.AddRange(FinishParameters(result, finishedAt));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -124,6 +124,8 @@ internal static class LoadRunLog
             CopyErrorsSql, cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
+            // Bounded only by the caller's cancellation, as the staging COPY (see PostgresStagingCopy).
+            importer.Timeout = Timeout.InfiniteTimeSpan;
             foreach (var error in errors)
             {
                 await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);

@@ -358,6 +358,37 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT (SELECT count(*) FROM staging_songs) + (SELECT count(*) FROM staging_events)"));
     }
 
+    [Fact]
+    public async Task A_COPY_that_outlasts_the_connections_command_timeout_completes()
+    {
+        // The connection's Command Timeout is 1 s; a statement trigger holds the end of the songs' COPY
+        // for 2 s on the server, so the client waits that long for the COPY's completion.
+        var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { CommandTimeout = 1 }.ConnectionString;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var setup = new NpgsqlCommand(
+            """
+            CREATE FUNCTION hold_copy_end() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
+            CREATE TRIGGER hold_copy_end AFTER INSERT ON staging_songs FOR EACH STATEMENT EXECUTE FUNCTION hold_copy_end();
+            """, connection))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        var staging = CreateStaging();
+        var songFiles = LocalSources.List(TestEnvironment.SampleSongs);
+        var clock = Stopwatch.StartNew();
+        var songs = await staging.CopySongsAsync(connection, staging.Fingerprinted(songFiles), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
+
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), $"the COPY took {clock.Elapsed}: the trigger did not hold it");
+        Assert.Equal(songFiles.Count, songs.RecordsStaged);
+        Assert.Equal((long)songFiles.Count, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_songs"));
+
+        // The trigger and its function go with the rolled-back transaction.
+        await transaction.RollbackAsync();
+    }
+
     private PostgresStaging CreateStaging()
     {
         using var context = database.CreateContext();

@@ -92,6 +92,13 @@ internal sealed class PostgresStagingCopy
         try
         {
             copy = await connection.BeginRawBinaryCopyAsync(_copySql, cancellationToken).ConfigureAwait(false);
+
+            // Npgsql gives a COPY's socket reads and writes the connection's Command Timeout (30 s unless
+            // the connection string says otherwise); a big COPY into a busy server can wait longer for a
+            // write or for the completion. As every load statement, it is bounded only by the caller's
+            // cancellation. -1, not 0: Npgsql 10.0.0 reads a 0 read timeout as "time out at once".
+            copy.ReadTimeout = Timeout.Infinite;
+            copy.WriteTimeout = Timeout.Infinite;
         }
         catch (NpgsqlException ex)
         {

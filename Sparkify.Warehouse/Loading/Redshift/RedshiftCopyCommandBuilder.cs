@@ -76,7 +76,7 @@ internal sealed record RedshiftCopyCommand(string Table, string Source, string C
 internal static partial class RedshiftCopyCommandBuilder
 {
     /// <summary>MAXERROR's upper limit in Redshift.</summary>
-    public const int MaxErrorLimit = 100_000;
+    public const int MaxErrorLimit = LoadRequest.MaxErrorsLimit;
 
     /// <summary><c>staging_songs</c> columns, loaded by key name (<c>FORMAT AS JSON 'auto'</c>).</summary>
     internal static readonly IReadOnlyList<string> StagingSongColumns =

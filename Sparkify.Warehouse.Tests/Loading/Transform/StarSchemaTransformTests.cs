@@ -1,16 +1,14 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Npgsql;
 using Sparkify.Warehouse.Loading.Transform;
 using Sparkify.Warehouse.Tests.TestUtilities;
+using static Sparkify.Warehouse.Tests.TestUtilities.StarTables;
 
-namespace Sparkify.Warehouse.Tests.Loading;
+namespace Sparkify.Warehouse.Tests.Loading.Transform;
 
 /// <summary>
 /// The star-schema transform against real PostgreSQL. Staging is filled by the tests' own JSON reading
 /// and binary COPY (<see cref="SampleWarehouse"/>, independent of the production parser), and the expected star tables
-/// are computed in C# straight from SPEC §3 (<see cref="Oracle"/>), then compared in full.
+/// are derived in C# from the star-schema rules (<see cref="Oracle"/>), then compared in full.
 /// </summary>
 public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) : IClassFixture<MigratedDatabaseFixture>
 {
@@ -280,22 +278,22 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Every_redshift_statement_parses_as_redshift_sql(bool fullRefresh)
+    public async Task Every_redshift_statement_parses_as_redshift_sql(bool fullRefresh)
     {
         var steps = StarSchemaTransform.Steps(WarehouseProvider.Redshift, fullRefresh);
-        SqlfluffParse("redshift", steps.Select(s => s.Sql).ToList());
+        await AssertEachParsesAsync(Sqlfluff.Redshift, [.. steps.Select(s => s.Sql)]);
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Every_postgres_statement_parses_as_postgres_sql(bool fullRefresh)
+    public async Task Every_postgres_statement_parses_as_postgres_sql(bool fullRefresh)
     {
         // sqlfluff 1.x knows neither data-modifying CTEs nor INSERT ... SELECT ... RETURNING, so the
         // statement that inserts plays and time rows together is checked by its parts here; the loader
         // tests run it whole on PostgreSQL.
         var steps = StarSchemaTransform.Steps(WarehouseProvider.Postgres, fullRefresh);
-        SqlfluffParse("postgres", steps.SelectMany(s => s.ReturnsCounts ? s.Parts : [s.Sql]).ToList());
+        await AssertEachParsesAsync(Sqlfluff.Postgres, [.. steps.SelectMany(s => s.ReturnsCounts ? s.Parts : [s.Sql])]);
         Assert.Equal(2, steps.Single(s => s.ReturnsCounts).Parts.Count);
     }
 
@@ -390,220 +388,17 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         return await SampleWarehouse.StageAsync(connection, events, songs);
     }
 
-    private Task<Star> ReadStarAsync() => ReadStarAsync(database.ConnectionString);
+    /// <summary>Parses the statements as one script in sqlfluff's <paramref name="dialect"/>: each must parse, as one statement of its own.</summary>
+    private static Task AssertEachParsesAsync(string dialect, IReadOnlyList<string> statements)
+        => Sqlfluff.AssertParsesAsync(string.Join(";\n", statements.Select(s => s.TrimEnd().TrimEnd(';'))) + ";\n", statements.Count, dialect);
 
-    /// <summary>The star tables' contents (songplays without their identity), in a canonical order.</summary>
-    internal static async Task<Star> ReadStarAsync(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        return new Star(
-            Order(await QueryAsync(connection,
-                "SELECT start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, item_in_session FROM songplays",
-                r => new SongPlayRow(r.GetDateTime(0), r.GetInt32(1), Str(r, 2), Str(r, 3), Str(r, 4), r.GetInt32(5), Str(r, 6), Str(r, 7), r.GetInt32(8)))),
-            Order(await QueryAsync(connection,
-                "SELECT user_id, first_name, last_name, gender, level, last_event_ts, last_item_in_session FROM users",
-                r => new UserRow(r.GetInt32(0), Str(r, 1), Str(r, 2), Str(r, 3), Str(r, 4), r.GetInt64(5), r.GetInt32(6)))),
-            Order(await QueryAsync(connection,
-                "SELECT song_id, title, artist_id, year, duration FROM songs",
-                r => new SongRow(r.GetString(0), Str(r, 1), Str(r, 2), r.IsDBNull(3) ? null : r.GetInt32(3), r.IsDBNull(4) ? null : r.GetDouble(4)))),
-            Order(await QueryAsync(connection,
-                "SELECT artist_id, name, location, latitude, longitude, source_song_id FROM artists",
-                r => new ArtistRow(r.GetString(0), Str(r, 1), Str(r, 2), r.IsDBNull(3) ? null : r.GetDouble(3), r.IsDBNull(4) ? null : r.GetDouble(4), r.GetString(5)))),
-            Order(await QueryAsync(connection,
-                "SELECT start_time, hour, day, week, month, year, weekday FROM \"time\"",
-                r => new TimeRow(r.GetDateTime(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6)))));
-
-        static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-    }
+    private Task<Star> ReadStarAsync() => StarTables.ReadStarAsync(database.ConnectionString);
 
     private async Task<List<(int, int, int, long)>> ReadSongPlayIdsAsync()
     {
         await using var connection = await OpenAsync();
-        var rows = await QueryAsync(connection, "SELECT user_id, session_id, item_in_session, songplay_id FROM songplays",
+        var rows = await StarTables.QueryAsync(connection, "SELECT user_id, session_id, item_in_session, songplay_id FROM songplays",
             r => (r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt64(3)));
         return [.. rows.Order()];
-    }
-
-    private static async Task<List<T>> QueryAsync<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> map)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<T>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(map(reader));
-        }
-
-        return rows;
-    }
-
-    // Both sides are put in one canonical order in C#, so the comparison never depends on a collation.
-    private static List<SongPlayRow> Order(IEnumerable<SongPlayRow> rows) => [.. rows.OrderBy(p => p.UserId).ThenBy(p => p.SessionId).ThenBy(p => p.ItemInSession)];
-
-    private static List<UserRow> Order(IEnumerable<UserRow> rows) => [.. rows.OrderBy(u => u.UserId)];
-
-    private static List<SongRow> Order(IEnumerable<SongRow> rows) => [.. rows.OrderBy(s => s.SongId, StringComparer.Ordinal)];
-
-    private static List<ArtistRow> Order(IEnumerable<ArtistRow> rows) => [.. rows.OrderBy(a => a.ArtistId, StringComparer.Ordinal)];
-
-    private static List<TimeRow> Order(IEnumerable<TimeRow> rows) => [.. rows.OrderBy(t => t.StartTime)];
-
-    internal static void AssertStar(Star expected, Star actual)
-    {
-        Assert.Equal(expected.SongPlays.Count, actual.SongPlays.Count);
-        Assert.Equal(expected.SongPlays, actual.SongPlays);
-        Assert.Equal(expected.Users, actual.Users);
-        Assert.Equal(expected.Songs, actual.Songs);
-        Assert.Equal(expected.Artists, actual.Artists);
-        Assert.Equal(expected.Time, actual.Time);
-    }
-
-    // ----------------------------------------------------------------------------------------------
-    // sqlfluff (a minimal private helper; a shared TestUtilities/Sqlfluff.cs is on its way elsewhere)
-
-    private static void SqlfluffParse(string dialect, IReadOnlyList<string> statements)
-    {
-        var folder = Directory.CreateTempSubdirectory("sparkify-sqlfluff-");
-        try
-        {
-            for (var i = 0; i < statements.Count; i++)
-            {
-                File.WriteAllText(Path.Combine(folder.FullName, $"step_{i:D2}.sql"), statements[i] + "\n");
-            }
-
-            var start = new ProcessStartInfo("sqlfluff")
-            {
-                WorkingDirectory = folder.FullName,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in new[] { "parse", "--dialect", dialect, folder.FullName })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEnd();
-            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "sqlfluff did not finish in 3 minutes");
-            var output = stdout + stderr.GetAwaiter().GetResult();
-            Assert.True(
-                process.ExitCode == 0 && !output.Contains("unparsable", StringComparison.OrdinalIgnoreCase),
-                $"sqlfluff parse --dialect {dialect} failed (exit {process.ExitCode}):\n{output}\n\nStatements:\n{string.Join("\n;\n", statements)}");
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
-    }
-
-    // ----------------------------------------------------------------------------------------------
-    // Records
-
-    internal sealed record SongPlayRow(DateTime StartTime, int UserId, string? Level, string? SongId, string? ArtistId, int SessionId, string? Location, string? UserAgent, int ItemInSession);
-
-    internal sealed record UserRow(int UserId, string? FirstName, string? LastName, string? Gender, string? Level, long LastEventTs, int LastItemInSession);
-
-    internal sealed record SongRow(string SongId, string? Title, string? ArtistId, int? Year, double? Duration);
-
-    internal sealed record ArtistRow(string ArtistId, string? Name, string? Location, double? Latitude, double? Longitude, string SourceSongId);
-
-    internal sealed record TimeRow(DateTime StartTime, int Hour, int Day, int Week, int Month, int Year, int Weekday);
-
-    internal sealed record Star(
-        IReadOnlyList<SongPlayRow> SongPlays, IReadOnlyList<UserRow> Users, IReadOnlyList<SongRow> Songs,
-        IReadOnlyList<ArtistRow> Artists, IReadOnlyList<TimeRow> Time);
-
-    /// <summary>SPEC §3 in plain C#: what the star tables must hold after loading everything given.</summary>
-    internal static class Oracle
-    {
-        private const long TsFloor = -9223372036854775807;
-        private const int ItemFloor = -2147483647;
-
-        /// <summary>The documented meaning of "an integer user id": optional '-', 1–10 ASCII digits, INTEGER range.</summary>
-        public static bool TryParseUserId(string? raw, out int id)
-        {
-            id = 0;
-            if (raw is null || !Regex.IsMatch(raw, @"\A-?[0-9]{1,10}\z"))
-            {
-                return false;
-            }
-
-            var value = long.Parse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            if (value is < int.MinValue or > int.MaxValue)
-            {
-                return false;
-            }
-
-            id = (int)value;
-            return true;
-        }
-
-        public static int ParseUserId(string raw) => TryParseUserId(raw, out var id) ? id : throw new ArgumentException(raw);
-
-        public static Star Derive(IEnumerable<EventRecord> allEvents, IEnumerable<SongRecord> allSongs)
-        {
-            var events = allEvents.ToList();
-            var songs = allSongs.Where(s => s.SongId is not null).ToList();
-
-            var plays = events
-                .Where(e => e.Page == "NextSong" && e.Ts is not null && e.SessionId is not null && e.ItemInSession is not null && TryParseUserId(e.UserId, out _))
-                .GroupBy(e => (User: ParseUserId(e.UserId!), Session: e.SessionId!.Value, Item: e.ItemInSession!.Value))
-                .Select(g =>
-                {
-                    var e = g.OrderByDescending(x => x.Ts)
-                        .ThenBy(x => x.Level, NullsLast).ThenBy(x => x.Song, NullsLast).ThenBy(x => x.Artist, NullsLast)
-                        .ThenBy(x => x.Length, NullsLastValue<double>()).ThenBy(x => x.Location, NullsLast).ThenBy(x => x.UserAgent, NullsLast)
-                        .First();
-                    var song = songs
-                        .Where(s => e.Song is not null && e.Artist is not null && e.Length is not null
-                            && s.Title == e.Song && s.ArtistName == e.Artist && s.Duration == e.Length)
-                        .OrderBy(s => s.SongId, NullsLast).ThenBy(s => s.ArtistId, NullsLast)
-                        .FirstOrDefault();
-                    return new SongPlayRow(
-                        DateTimeOffset.FromUnixTimeMilliseconds(e.Ts!.Value).UtcDateTime, g.Key.User, e.Level, song?.SongId, song?.ArtistId,
-                        g.Key.Session, e.Location, e.UserAgent, g.Key.Item);
-                })
-                .ToList();
-
-            var users = events
-                .Where(e => TryParseUserId(e.UserId, out _))
-                .GroupBy(e => ParseUserId(e.UserId!))
-                .Select(g =>
-                {
-                    var e = g.OrderByDescending(x => x.Ts ?? TsFloor).ThenByDescending(x => x.ItemInSession ?? ItemFloor)
-                        .ThenBy(x => x.Level, NullsLast).ThenBy(x => x.FirstName, NullsLast)
-                        .ThenBy(x => x.LastName, NullsLast).ThenBy(x => x.Gender, NullsLast)
-                        .First();
-                    return new UserRow(g.Key, e.FirstName, e.LastName, e.Gender, e.Level, e.Ts ?? TsFloor, e.ItemInSession ?? ItemFloor);
-                });
-
-            var songRows = songs
-                .GroupBy(s => s.SongId!, StringComparer.Ordinal)
-                .Select(g => g.OrderBy(s => s.ArtistId, NullsLast).ThenBy(s => s.Title, NullsLast).ThenBy(s => s.Year, NullsLastValue<int>()).ThenBy(s => s.Duration, NullsLastValue<double>()).First())
-                .Select(s => new SongRow(s.SongId!, s.Title, s.ArtistId, s.Year, s.Duration));
-
-            var artists = songs
-                .Where(s => s.ArtistId is not null)
-                .GroupBy(s => s.ArtistId!, StringComparer.Ordinal)
-                .Select(g => g.OrderBy(s => s.SongId, NullsLast).ThenBy(s => s.ArtistName, NullsLast).ThenBy(s => s.ArtistLocation, NullsLast)
-                    .ThenBy(s => s.ArtistLatitude, NullsLastValue<double>()).ThenBy(s => s.ArtistLongitude, NullsLastValue<double>()).First())
-                .Select(s => new ArtistRow(s.ArtistId!, s.ArtistName, s.ArtistLocation, s.ArtistLatitude, s.ArtistLongitude, s.SongId!));
-
-            var time = plays.Select(p => p.StartTime).Distinct()
-                .Select(t => new TimeRow(t, t.Hour, t.Day, ISOWeek.GetWeekOfYear(t), t.Month, t.Year, (int)t.DayOfWeek));
-
-            return new Star(Order(plays), Order(users), Order(songRows), Order(artists), Order(time));
-        }
-
-        /// <summary>Code-point order with NULL last, as SQL sorts ascending.</summary>
-        private static readonly Comparer<string?> NullsLast = Comparer<string?>.Create(
-            (a, b) => a is null ? (b is null ? 0 : 1) : b is null ? -1 : string.CompareOrdinal(a, b));
-
-        private static Comparer<T?> NullsLastValue<T>()
-            where T : struct, IComparable<T>
-            => Comparer<T?>.Create((a, b) => a is null ? (b is null ? 0 : 1) : b is null ? -1 : a.Value.CompareTo(b.Value));
     }
 }
