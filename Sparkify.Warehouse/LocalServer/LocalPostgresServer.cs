@@ -102,6 +102,12 @@ public sealed partial class LocalPostgresServer
     /// <summary>How long a call waits for another process that holds the home's lock.</summary>
     internal TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// Whether the server starts with more WAL between checkpoints than PostgreSQL's defaults; the
+    /// benchmark turns it off to measure on a server configured exactly as <c>initdb</c> leaves it.
+    /// </summary>
+    internal bool BulkLoadSettings { get; init; } = true;
+
     internal string DataDirectory => Path.Combine(Home, "pgdata");
 
     internal string ServerJsonPath => Path.Combine(Home, "server.json");
