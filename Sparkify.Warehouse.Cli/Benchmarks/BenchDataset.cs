@@ -22,6 +22,9 @@ internal sealed class BenchDataset
     /// <summary>The month the full load reads.</summary>
     public string LogData => Path.Combine(Root, SparkifyDataGenerator.LogDataFolder);
 
+    /// <summary>The same month as <see cref="LogData"/> in one large file (see <see cref="EnsureOneFileLayoutAsync"/>).</summary>
+    public string OneFileLogData => Path.Combine(Root, "log_data_one_file");
+
     /// <summary>The day after that month, alone, for the incremental load.</summary>
     public string NextDay => Path.Combine(Root, "next_day");
 
@@ -99,6 +102,36 @@ internal sealed class BenchDataset
 
         await File.WriteAllTextAsync(Path.Combine(root, CompleteMarker), DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         return dataset;
+    }
+
+    /// <summary>
+    /// Writes <see cref="OneFileLogData"/> once: the month's daily files concatenated in name order
+    /// (each ending in a newline), so both layouts hold the very same events.
+    /// </summary>
+    public async Task EnsureOneFileLayoutAsync(CancellationToken cancellationToken)
+    {
+        var target = Path.Combine(OneFileLogData, "events.json");
+        if (File.Exists(target))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(OneFileLogData);
+        var partial = Path.Combine(Root, "events-one-file.partial");
+        await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            foreach (var day in Directory.EnumerateFiles(LogData, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                var bytes = await File.ReadAllBytesAsync(day, cancellationToken).ConfigureAwait(false);
+                await output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                if (bytes.Length > 0 && bytes[^1] != (byte)'\n')
+                {
+                    output.WriteByte((byte)'\n');
+                }
+            }
+        }
+
+        File.Move(partial, target);
     }
 
     private static long FolderBytes(string folder)

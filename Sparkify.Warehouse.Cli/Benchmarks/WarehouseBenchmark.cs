@@ -9,13 +9,13 @@ namespace Sparkify.Warehouse.Cli.Benchmarks;
 /// ingest floors, the transform alone, one more day loaded incrementally, the song files staged alone,
 /// EF Core's SaveChanges on a sample, and the peak memory of a separate <c>sparkify load</c>.
 /// </summary>
-internal sealed class WarehouseBenchmark(BenchSettings settings, string serverConnectionString, TextWriter log)
+internal sealed class WarehouseBenchmark(BenchSettings settings, string serverConnectionString, string serverName, TextWriter log)
 {
     private readonly BenchDatabases _databases = new(serverConnectionString);
 
     public async Task<BenchReport> RunAsync(CancellationToken cancellationToken)
     {
-        var report = new BenchReport { Events = settings.Events, Songs = settings.Songs, Seed = settings.Seed, Runs = settings.Runs, LoadAverageBefore = BenchTiming.LoadAverage() };
+        var report = new BenchReport { Events = settings.Events, Songs = settings.Songs, Seed = settings.Seed, Runs = settings.Runs, Server = serverName, LoadAverageBefore = BenchTiming.LoadAverage() };
         var data = await BenchDataset.EnsureAsync(settings.CacheRoot, settings.Events, settings.Songs, settings.Seed, log, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -57,82 +57,102 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             await IngestAndTransformAsync(data, report, cancellationToken).ConfigureAwait(false);
         }
 
+        if (Wants(BenchMeasurements.Load))
+        {
+            await data.EnsureOneFileLayoutAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var loadSeconds = new List<double>();
+        var oneFileSeconds = new List<double>();
         var referenceSeconds = new List<double>();
-        var incrementalSeconds = new List<double>();
-        var afterCheckpointSeconds = new List<double>();
-        LoadResult? dayAfter = null;
+        var designedSeconds = new List<double>();
+        var nextDaySeconds = new List<double>();
+        var dayAfterSeconds = new List<double>();
         long stagedRows = 0;
-        LoadResult? nextDay = null;
+        long songsStaged = 0;
         for (var run = 1; run <= settings.Runs; run++)
         {
-            // Each run: the full load and the reference on fresh databases (paired), then, on the
-            // loaded warehouse, the analyst queries (last run) and one more day.
+            // Each run: the full loads and the references on fresh databases of the same server, in an
+            // order that alternates from run to run; then, on the loaded warehouse and with nothing in
+            // between, two more days as separate processes, and the analyst queries (last run).
             var last = run == settings.Runs;
             string? loaded = null;
+            string? oneFile = null;
+            string? lean = null;
+            var contenders = new List<Func<Task>>();
             if (Wants(BenchMeasurements.Load) || Wants(BenchMeasurements.Incremental) || Wants(BenchMeasurements.Queries))
             {
-                await log.WriteLineAsync($"Run {run}/{settings.Runs}: sparkify load...").ConfigureAwait(false);
-                loaded = await _databases.CreateAsync("load", migration: null, cancellationToken).ConfigureAwait(false);
-                var (seconds, result, phases) = await FullLoad.MeasureAsync(loaded, data, cancellationToken).ConfigureAwait(false);
-                loadSeconds.Add(seconds);
-                report.LoadPhases = phases;
-                stagedRows = result.EventsStaged + result.SongsStaged;
+                contenders.Add(async () =>
+                {
+                    await log.WriteLineAsync($"Run {run}/{settings.Runs}: sparkify load, 30 daily files...").ConfigureAwait(false);
+                    loaded = await _databases.CreateAsync("load", migration: null, cancellationToken).ConfigureAwait(false);
+                    var (seconds, result, phases) = await FullLoad.MeasureAsync(loaded, data, data.LogData, cancellationToken).ConfigureAwait(false);
+                    loadSeconds.Add(seconds);
+                    report.LoadPhases = phases;
+                    stagedRows = result.EventsStaged + result.SongsStaged;
+                    songsStaged = result.SongsStaged;
+                });
+            }
+
+            if (Wants(BenchMeasurements.Load))
+            {
+                contenders.Add(async () =>
+                {
+                    await log.WriteLineAsync($"Run {run}/{settings.Runs}: sparkify load, one large file...").ConfigureAwait(false);
+                    oneFile = await _databases.CreateAsync("load_one_file", migration: null, cancellationToken).ConfigureAwait(false);
+                    var (seconds, _, phases) = await FullLoad.MeasureAsync(oneFile, data, data.OneFileLogData, cancellationToken).ConfigureAwait(false);
+                    oneFileSeconds.Add(seconds);
+                    report.OneFileLoadPhases = phases;
+                });
             }
 
             if (Wants(BenchMeasurements.Reference))
             {
-                await log.WriteLineAsync($"Run {run}/{settings.Runs}: reference pipeline...").ConfigureAwait(false);
-                var reference = await _databases.CreateAsync("reference", ReferencePipeline.SchemaMigration, cancellationToken).ConfigureAwait(false);
-                await using (var connection = await BenchTiming.OpenAsync(reference, cancellationToken).ConfigureAwait(false))
-                {
-                    var (seconds, _) = await BenchTiming.TimeAsync(async () => { await ReferencePipeline.RunAsync(connection, data, cancellationToken).ConfigureAwait(false); return 0L; }).ConfigureAwait(false);
-                    referenceSeconds.Add(seconds);
-                }
-
-                if (last && loaded is not null)
-                {
-                    report.StarTablesIdentical = await StarChecksum.SameAsync(loaded, reference, cancellationToken).ConfigureAwait(false);
-                }
-
-                await DropAsync(reference, cancellationToken).ConfigureAwait(false);
+                contenders.Add(async () => lean = await RunReferenceAsync(run, ReferenceSchema.Lean, referenceSeconds, data, cancellationToken).ConfigureAwait(false));
+                contenders.Add(async () => await DropAsync(await RunReferenceAsync(run, ReferenceSchema.AsFirstDesigned, designedSeconds, data, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false));
             }
 
-            if (loaded is not null && (Wants(BenchMeasurements.Incremental) || (last && Wants(BenchMeasurements.Queries))))
+            if (run % 2 == 0)
             {
-                // The warehouse as it stands after a big load: the maintenance it sets off (autovacuum
-                // of the new rows, fresh statistics) has run, untimed, rather than competing with the
-                // next measurement for the two cores.
-                await BenchTiming.VacuumAnalyzeAsync(loaded, cancellationToken).ConfigureAwait(false);
+                contenders.Reverse();
+            }
+
+            foreach (var contender in contenders)
+            {
+                await contender().ConfigureAwait(false);
+            }
+
+            if (last && loaded is not null)
+            {
+                if (lean is not null)
+                {
+                    report.StarTablesIdentical = await StarChecksum.SameAsync(loaded, lean, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (oneFile is not null)
+                {
+                    report.LayoutsIdentical = await StarChecksum.SameAsync(loaded, oneFile, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await DropAsync(lean, cancellationToken).ConfigureAwait(false);
+            await DropAsync(oneFile, cancellationToken).ConfigureAwait(false);
+
+            if (Wants(BenchMeasurements.Incremental) && loaded is not null)
+            {
+                await log.WriteLineAsync($"Run {run}/{settings.Runs}: one more day, then the day after, as 'sparkify load' processes...").ConfigureAwait(false);
+                nextDaySeconds.Add(await DayAsProcess.MeasureAsync(loaded, data, data.NextDay, cancellationToken).ConfigureAwait(false));
+                dayAfterSeconds.Add(await DayAsProcess.MeasureAsync(loaded, data, data.DayAfter, cancellationToken).ConfigureAwait(false));
+                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  one more day: {nextDaySeconds[^1]:0.000} s; the day after: {dayAfterSeconds[^1]:0.000} s; full load {loadSeconds[^1]:0.00} s")).ConfigureAwait(false);
             }
 
             if (last && Wants(BenchMeasurements.Queries) && loaded is not null)
             {
+                // The analyst queries run on the warehouse as it stands once the maintenance a big load
+                // sets off (autovacuum of the new rows, fresh statistics) has run, untimed.
+                await BenchTiming.VacuumAnalyzeAsync(loaded, cancellationToken).ConfigureAwait(false);
                 await log.WriteLineAsync("Analyst helpers against hand-written SQL on the loaded warehouse...").ConfigureAwait(false);
                 report.Queries.AddRange(await BenchQueries.RunAsync(loaded, cancellationToken).ConfigureAwait(false));
-            }
-
-            if (Wants(BenchMeasurements.Incremental) && loaded is not null)
-            {
-                await log.WriteLineAsync($"Run {run}/{settings.Runs}: one more day into the loaded warehouse...").ConfigureAwait(false);
-                var (seconds, result, phases) = await FullLoad.MeasureDayAsync(loaded, data, data.NextDay, cancellationToken).ConfigureAwait(false);
-                incrementalSeconds.Add(seconds);
-                report.IncrementalPhases = phases;
-                nextDay = result;
-                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  one more day: {seconds:0.000} s ({phases}); full load {loadSeconds[^1]:0.00} s")).ConfigureAwait(false);
-
-                // A day later in real life the server has checkpointed (so the first change to each
-                // page writes the whole page to the WAL), and staging holds a day, not the month the
-                // first day had to free. Measured apart, on the day after, after the same maintenance.
-                await BenchTiming.VacuumAnalyzeAsync(loaded, cancellationToken).ConfigureAwait(false);
-                if (await Checkpoint.TryAsync(loaded, log, cancellationToken).ConfigureAwait(false))
-                {
-                    await log.WriteLineAsync($"Run {run}/{settings.Runs}: the day after, following a checkpoint...").ConfigureAwait(false);
-                    var (afterSeconds, after, afterPhases) = await FullLoad.MeasureDayAsync(loaded, data, data.DayAfter, cancellationToken).ConfigureAwait(false);
-                    afterCheckpointSeconds.Add(afterSeconds);
-                    dayAfter = after;
-                    await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  the day after a checkpoint: {afterSeconds:0.000} s ({afterPhases})")).ConfigureAwait(false);
-                }
             }
 
             await DropAsync(loaded, cancellationToken).ConfigureAwait(false);
@@ -140,32 +160,43 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
 
         if (loadSeconds.Count > 0)
         {
-            report.Add("sparkify load: JSON files to star tables", BenchTiming.Median(loadSeconds), stagedRows, jsonBytes);
+            report.Add("sparkify load: JSON to star tables, 30 daily files", BenchTiming.Median(loadSeconds), stagedRows, jsonBytes);
+        }
+
+        if (oneFileSeconds.Count > 0)
+        {
+            report.Add("sparkify load: JSON to star tables, one large file", BenchTiming.Median(oneFileSeconds), stagedRows, jsonBytes);
         }
 
         if (referenceSeconds.Count > 0)
         {
-            report.Add("reference: CSV \\copy + plain INSERT ... ON CONFLICT", BenchTiming.Median(referenceSeconds), stagedRows, new FileInfo(data.EventsCsv).Length + new FileInfo(data.SongsCsv).Length);
+            var csvBytes = new FileInfo(data.EventsCsv).Length + new FileInfo(data.SongsCsv).Length;
+            report.Add("reference (lean): CSV \\copy + INSERT ... ON CONFLICT, keys only", BenchTiming.Median(referenceSeconds), stagedRows, csvBytes);
+            report.Add("reference as first designed: same, + FKs and their indexes", BenchTiming.Median(designedSeconds), stagedRows, csvBytes);
             if (loadSeconds.Count > 0)
             {
                 report.LoadToReference = BenchTiming.Median(loadSeconds) / BenchTiming.Median(referenceSeconds);
             }
+
+            if (oneFileSeconds.Count > 0)
+            {
+                report.OneFileLoadToReference = BenchTiming.Median(oneFileSeconds) / BenchTiming.Median(referenceSeconds);
+            }
         }
 
-        if (nextDay is not null)
+        if (nextDaySeconds.Count > 0)
         {
             // Each day's share of the full load in proportion to the events it adds.
-            var monthEvents = stagedRows - nextDay.SongsStaged;
+            var monthEvents = stagedRows - songsStaged;
             var songBytes = loadPhases.SongBytes;
-            var seconds = BenchTiming.Median(incrementalSeconds);
-            report.Add("incremental: one more day (same songs + 1 log file)", seconds, nextDay.EventsStaged + nextDay.SongsStaged, data.NextDayBytes + songBytes);
-            report.IncrementalToProportional = seconds / (BenchTiming.Median(loadSeconds) * nextDay.EventsStaged / monthEvents);
-            if (dayAfter is not null)
-            {
-                var afterSeconds = BenchTiming.Median(afterCheckpointSeconds);
-                report.Add("incremental: the day after, following a checkpoint", afterSeconds, dayAfter.EventsStaged + dayAfter.SongsStaged, data.DayAfterBytes + songBytes);
-                report.AfterCheckpointToProportional = afterSeconds / (BenchTiming.Median(loadSeconds) * dayAfter.EventsStaged / monthEvents);
-            }
+            var nextDayEvents = DayAsProcess.CountEvents(data.NextDay);
+            var dayAfterEvents = DayAsProcess.CountEvents(data.DayAfter);
+            var seconds = BenchTiming.Median(nextDaySeconds);
+            var afterSeconds = BenchTiming.Median(dayAfterSeconds);
+            report.Add("one more day: 'sparkify load' process (songs + 1 log)", seconds, nextDayEvents + songsStaged, data.NextDayBytes + songBytes);
+            report.Add("the day after: 'sparkify load' process", afterSeconds, dayAfterEvents + songsStaged, data.DayAfterBytes + songBytes);
+            report.IncrementalToProportional = seconds / (BenchTiming.Median(loadSeconds) * nextDayEvents / monthEvents);
+            report.DayAfterToProportional = afterSeconds / (BenchTiming.Median(loadSeconds) * dayAfterEvents / monthEvents);
         }
 
         if (Wants(BenchMeasurements.Files))
@@ -201,6 +232,23 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             report.PeakLoadRssMegabytes = peak / 1048576.0;
             await DropAsync(database, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The reference pipeline on a fresh database with <paramref name="schema"/>, timed; returns the database (the caller drops it).</summary>
+    private async Task<string> RunReferenceAsync(int run, ReferenceSchema schema, List<double> seconds, BenchDataset data, CancellationToken cancellationToken)
+    {
+        await log.WriteLineAsync($"Run {run}/{settings.Runs}: reference pipeline ({schema})...").ConfigureAwait(false);
+        var label = schema == ReferenceSchema.Lean ? "reference" : "reference_designed";
+        var reference = await _databases.CreateAsync(label, ReferencePipeline.SchemaMigration, cancellationToken).ConfigureAwait(false);
+        if (schema == ReferenceSchema.Lean)
+        {
+            await ReferencePipeline.MakeLeanAsync(reference, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var connection = await BenchTiming.OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        var (elapsed, _) = await BenchTiming.TimeAsync(async () => { await ReferencePipeline.RunAsync(connection, data, cancellationToken).ConfigureAwait(false); return 0L; }).ConfigureAwait(false);
+        seconds.Add(elapsed);
+        return reference;
     }
 
     /// <summary>The ingest floor (binary COPY of pre-parsed rows) and then, on the same fresh database, the transform alone.</summary>

@@ -27,6 +27,10 @@ internal static class BenchCommand
         {
             Description = "Npgsql connection string of a PostgreSQL server whose user may create databases (default: the embedded local server). Each measurement creates and drops its own sparkify_bench_* database.",
         };
+        var defaultServer = new Option<bool>("--default-server")
+        {
+            Description = "Also run every measurement on a second local cluster configured exactly as initdb leaves it (under SPARKIFY_HOME/bench-default-server, stopped afterwards), and print its table after the first.",
+        };
         foreach (var option in new[] { events, songs, runs, efRows })
         {
             option.Validators.Add(result =>
@@ -51,7 +55,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Benchmark the load on generated data: the full load against a CSV \\copy + plain SQL reference, the parse and ingest floors, the transform, one more day, many small files, EF Core SaveChanges and peak memory.")
         {
-            events, songs, seed, runs, efRows, only, json, connection,
+            events, songs, seed, runs, efRows, only, json, connection, defaultServer,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -66,14 +70,37 @@ internal static class BenchCommand
                 Path.Combine(LocalPostgresServer.DefaultHome, "bench-cache"));
 
             // Progress goes to stderr so that --json output stays machine-readable.
-            var report = await new WarehouseBenchmark(settings, server, cli.Error).RunAsync(cancellationToken).ConfigureAwait(false);
+            var serverName = parseResult.GetValue(connection) is null ? "embedded (initdb defaults + max_wal_size=2GB, checkpoint_timeout=30min)" : "given by --connection";
+            var reports = new List<BenchReport> { await new WarehouseBenchmark(settings, server, serverName, cli.Error).RunAsync(cancellationToken).ConfigureAwait(false) };
+            if (parseResult.GetValue(defaultServer))
+            {
+                var defaults = new LocalPostgresServer(Path.Combine(LocalPostgresServer.DefaultHome, "bench-default-server")) { BulkLoadSettings = false };
+                try
+                {
+                    var defaultsConnection = await defaults.StartAsync(cancellationToken).ConfigureAwait(false);
+                    reports.Add(await new WarehouseBenchmark(settings, defaultsConnection, "a second cluster with initdb defaults", cli.Error).RunAsync(cancellationToken).ConfigureAwait(false));
+                }
+                finally
+                {
+                    await defaults.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
             if (parseResult.GetValue(json))
             {
-                await cli.Out.WriteLineAsync(report.ToJson()).ConfigureAwait(false);
+                await cli.Out.WriteLineAsync(reports.Count == 1 ? reports[0].ToJson() : BenchReport.ToJson(reports)).ConfigureAwait(false);
             }
             else
             {
-                await report.WriteTableAsync(cli.Out).ConfigureAwait(false);
+                for (var i = 0; i < reports.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        await cli.Out.WriteLineAsync().ConfigureAwait(false);
+                    }
+
+                    await reports[i].WriteTableAsync(cli.Out).ConfigureAwait(false);
+                }
             }
 
             return ExitCodes.Success;

@@ -26,16 +26,18 @@ public sealed class BenchCommandTests
             var root = json.RootElement;
             Assert.Equal(3000, root.GetProperty("events").GetInt32());
             var measurements = root.GetProperty("measurements").EnumerateArray().ToList();
-            Assert.Equal(9, measurements.Count);
+            Assert.Equal(11, measurements.Count);
             Assert.All(measurements, m =>
             {
                 Assert.True(m.GetProperty("seconds").GetDouble() > 0);
                 Assert.True(m.GetProperty("rows").GetInt64() > 0);
             });
             Assert.True(root.GetProperty("star_tables_identical").GetBoolean());
+            Assert.True(root.GetProperty("layouts_identical").GetBoolean());
             Assert.True(root.GetProperty("load_to_reference").GetDouble() > 0);
+            Assert.True(root.GetProperty("one_file_load_to_reference").GetDouble() > 0);
             Assert.True(root.GetProperty("incremental_to_proportional").GetDouble() > 0);
-            Assert.True(root.GetProperty("after_checkpoint_to_proportional").GetDouble() > 0);
+            Assert.True(root.GetProperty("day_after_to_proportional").GetDouble() > 0);
             Assert.True(root.GetProperty("song_files_per_second").GetDouble() > 0);
             Assert.InRange(root.GetProperty("peak_load_rss_megabytes").GetDouble(), 10, 4096);
             Assert.Equal(16, root.GetProperty("queries").GetArrayLength());

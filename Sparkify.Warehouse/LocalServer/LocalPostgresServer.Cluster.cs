@@ -81,8 +81,7 @@ public sealed partial class LocalPostgresServer
                 // No Unix socket: the default /var/run/postgresql may not exist or be writable.
                 "-c unix_socket_directories=''",
                 // Room for bulk loads without checkpoint storms; durability settings stay at defaults.
-                "-c max_wal_size=2GB",
-                "-c checkpoint_timeout=30min");
+                BulkLoadSettings ? "-c max_wal_size=2GB -c checkpoint_timeout=30min" : "");
             var result = await RunServerToolAsync(
                 tools,
                 tools.PgCtl,

@@ -102,6 +102,14 @@ public sealed partial class LocalPostgresServer
     /// <summary>How long a call waits for another process that holds the home's lock.</summary>
     internal TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// Whether the server starts with more WAL between checkpoints than PostgreSQL's defaults
+    /// (<c>max_wal_size=2GB</c>, <c>checkpoint_timeout=30min</c>), which suits bulk loads; true by default.
+    /// Set it to false for a server configured exactly as <c>initdb</c> leaves it (the benchmark does, for its
+    /// reference server). Durability settings are never changed.
+    /// </summary>
+    public bool BulkLoadSettings { get; init; } = true;
+
     internal string DataDirectory => Path.Combine(Home, "pgdata");
 
     internal string ServerJsonPath => Path.Combine(Home, "server.json");

@@ -71,7 +71,7 @@ internal sealed class JsonRecordReader : IAsyncDisposable, IDisposable
     private int _end;
     private bool _eof;
     private bool _bomChecked;
-    private long _line = 1;
+    private long _line;
     private int _recordOffset;
     private int _recordLength;
     private int _rawLength;
@@ -85,13 +85,25 @@ internal sealed class JsonRecordReader : IAsyncDisposable, IDisposable
     /// <param name="stream">The rest of the file, or null when the buffer holds all of it; owned by the reader.</param>
     /// <param name="framing">How the file divides into records.</param>
     public JsonRecordReader(byte[] pooledBuffer, int length, Stream? stream, RecordFraming framing)
+        : this(pooledBuffer, length, stream, framing, firstLine: 1)
+    {
+    }
+
+    /// <summary>
+    /// Reads a part of a file that starts at the beginning of line <paramref name="firstLine"/>, so that
+    /// <see cref="Line"/> counts from there; a byte order mark is looked for only at line 1 (the file's start).
+    /// </summary>
+    internal JsonRecordReader(byte[] pooledBuffer, int length, Stream? stream, RecordFraming framing, long firstLine)
     {
         ArgumentNullException.ThrowIfNull(pooledBuffer);
+        ArgumentOutOfRangeException.ThrowIfLessThan(firstLine, 1);
         _buffer = pooledBuffer;
         _end = length;
         _stream = stream;
         _eof = stream is null;
         _framing = framing;
+        _line = firstLine;
+        _bomChecked = firstLine > 1;
         BytesRead = length;
     }
 

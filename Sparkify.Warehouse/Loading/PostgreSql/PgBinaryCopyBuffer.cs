@@ -81,6 +81,9 @@ internal sealed class PgBinaryCopyBuffer : IDisposable
         value.CopyTo(span[4..]);
     }
 
+    /// <summary>Appends rows another buffer encoded (no header or trailer in them).</summary>
+    public void WriteRows(ReadOnlySpan<byte> rows) => rows.CopyTo(Reserve(rows.Length));
+
     public void Dispose()
     {
         if (_disposed)

@@ -44,7 +44,7 @@ internal sealed record StagingCopyResult(string Table, long FilesRead, long Reco
 /// completed, so a failed staging never leaves a partial table behind. Note that disposing Npgsql's raw
 /// copy stream completes the COPY; only an explicit cancel discards it.
 /// </remarks>
-internal sealed class PostgresStagingCopy
+internal sealed partial class PostgresStagingCopy
 {
     /// <summary>Rows are sent to the server in chunks of about this size.</summary>
     internal const int FlushBytes = 256 * 1024;
@@ -173,11 +173,27 @@ internal sealed class PostgresStagingCopy
                 while (!stopped && await prefetcher.NextAsync().ConfigureAwait(false) is { } source)
                 {
                     var (buffer, remainder) = source.Detach();
-                    var reader = new JsonRecordReader(buffer, source.Length, remainder, _framing);
-                    await using (reader.ConfigureAwait(false))
+                    var reader = default(JsonRecordReader);
+                    if (_framing == RecordFraming.JsonLines && remainder is not null && ParseWorkers > 1)
                     {
-                        stopped = !await CopyFileAsync(source.File, reader, converter, output, rejects, counters, cancellationToken).ConfigureAwait(false);
-                        counters.Bytes += reader.BytesRead;
+                        // More than the read-ahead holds: worth cutting into parts for several cores.
+                        var parts = await CopyInPartsAsync(source.File, buffer, source.Length, remainder, output, rejects, counters, cancellationToken).ConfigureAwait(false);
+                        counters.Bytes += parts.Bytes;
+                        stopped = parts.Stopped;
+                        reader = parts.Rest;
+                    }
+                    else
+                    {
+                        reader = new JsonRecordReader(buffer, source.Length, remainder, _framing);
+                    }
+
+                    if (reader is not null)
+                    {
+                        await using (reader.ConfigureAwait(false))
+                        {
+                            stopped = !await CopyFileAsync(source.File, reader, converter, output, rejects, counters, cancellationToken).ConfigureAwait(false);
+                            counters.Bytes += reader.BytesRead;
+                        }
                     }
 
                     if (!stopped)
@@ -252,10 +268,10 @@ internal sealed class PostgresStagingCopy
     }
 
     /// <summary>Converts every record already buffered; synchronous, because records are spans.</summary>
-    private static DrainStatus Drain(string source, JsonRecordReader reader, RecordConverter converter, PgBinaryCopyBuffer output, RejectLog rejects, Counters counters)
+    private static DrainStatus Drain(string source, JsonRecordReader reader, RecordConverter converter, PgBinaryCopyBuffer output, RejectLog rejects, Counters counters, int flushAt = FlushBytes)
     {
         var columns = converter.Columns;
-        while (output.Length < FlushBytes)
+        while (output.Length < flushAt)
         {
             switch (reader.Read())
             {

@@ -40,6 +40,9 @@ internal sealed class RejectLog(Guid runId, int maxErrors)
         return log;
     }
 
+    /// <summary>Records a reject another log has already shaped (one of a file's parts parsed apart).</summary>
+    public void Add(LoadError error) => _errors.Add(error);
+
     /// <summary>Records a reject; the texts are cut to their <c>load_errors</c> column lengths.</summary>
     /// <param name="source">The file path or S3 URI.</param>
     /// <param name="lineNumber">1-based line where the record starts.</param>
