@@ -145,6 +145,44 @@ public sealed partial class RedshiftLoadTests(SparkifySampleInS3 s3) : IClassFix
         }
     }
 
+    [Fact]
+    public async Task Rejects_within_max_errors_are_recorded_by_file_and_line_and_past_it_the_load_fails_leaving_the_star_unchanged()
+    {
+        // A real day's log with three records Redshift cannot load, at known lines.
+        var lines = (await File.ReadAllLinesAsync(SampleBatches.LogFile(1))).ToList();
+        var bad = new SortedDictionary<int, string>
+        {
+            [2] = "{\"ts\": \"yesterday\", \"userId\": \"8\", \"page\": \"NextSong\"}",
+            [8] = "{\"sessionId\": \"not a number\", \"ts\": 1541105830796, \"userId\": \"8\"}",
+            [15] = "[1, 2, 3]",
+        };
+        foreach (var (line, text) in bad)
+        {
+            lines.Insert(line - 1, text);
+        }
+
+        var key = "rejects/2018-11-01-events.json";
+        await s3.Server.PutObjectAsync(SparkifySampleInS3.Bucket, key, System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
+        var events = $"s3://{SparkifySampleInS3.Bucket}/rejects/";
+        await using var standIn = await MigratedStandInAsync();
+
+        var over = await LoadAsync(standIn, Songs, events, "--max-errors", "2");
+        Assert.True(over.ExitCode != 0, over.ToString());
+        Assert.DoesNotContain("   at ", over.Error, StringComparison.Ordinal);
+        AssertStar(new Star([], [], [], [], []), await ReadStarAsync(standIn.DatabaseConnectionString));
+        Assert.Equal(0, await WarehouseDb.ScalarAsync(standIn.DatabaseConnectionString, "SELECT count(*) FROM staging_events"));
+
+        var within = await LoadAsync(standIn, Songs, events, "--max-errors", "3");
+        Assert.True(within.ExitCode == 0, within.ToString());
+        AssertStar(Oracle.Derive(SampleRecords.Instance.EventsOfDay(1), SampleRecords.Instance.Songs), await ReadStarAsync(standIn.DatabaseConnectionString));
+        var run = (await WarehouseDb.RunsAsync(standIn.DatabaseConnectionString)).Single(r => r.Status == LoadRunStatus.Succeeded);
+        Assert.Equal(3, run.RowsRejected);
+        var errors = await WarehouseDb.ErrorsAsync(standIn.DatabaseConnectionString, run.RunId);
+        Assert.Equal(bad.Keys.Select(line => (long)line), errors.Select(e => e.LineNumber));
+        Assert.All(errors, e => Assert.Equal($"s3://{SparkifySampleInS3.Bucket}/{key}", e.Source));
+        Assert.All(errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Reason)));
+    }
+
     /// <summary>A stand-in over a new database, migrated by <c>sparkify migrate --provider redshift</c>.</summary>
     internal async Task<Stand> MigratedStandInAsync()
     {
