@@ -183,6 +183,43 @@ public sealed partial class RedshiftLoadTests(SparkifySampleInS3 s3) : IClassFix
         Assert.All(errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Reason)));
     }
 
+    [Fact]
+    public async Task Doctor_on_the_stand_in_reports_the_unencrypted_session_the_server_migrations_privileges_sources_and_role()
+    {
+        await using var standIn = await Stand.StartAsync(s3.Server.Client);
+        string[] doctor =
+        [
+            "doctor", "--format", "json", "--provider", "redshift", "--connection", standIn.ConnectionString, "--iam-role", IamRole,
+            "--s3-endpoint", s3.Server.ServiceUrl, "--songs", Songs, "--events", Events, "--jsonpaths", JsonPaths,
+        ];
+
+        var (exitCode, before) = await DoctorAsync(doctor);
+        Assert.Equal(1, exitCode);
+        Assert.Equal("fail", before["migrations"].Status);
+        Assert.Contains(" migrations not applied", before["migrations"].Detail, StringComparison.Ordinal);
+        Assert.Equal("fail", before["privileges"].Status);
+
+        var migrate = await CliRunner.RunAsync("migrate", "--provider", "redshift", "--connection", standIn.ConnectionString);
+        Assert.True(migrate.ExitCode == 0, migrate.ToString());
+        (exitCode, var after) = await DoctorAsync(doctor);
+
+        // The stand-in speaks no TLS, and an unencrypted session to Redshift is a failure with its fix.
+        Assert.Equal(1, exitCode);
+        Assert.Equal("fail", after["connection"].Status);
+        Assert.Contains("not encrypted (SSL Mode=Disable)", after["connection"].Detail, StringComparison.Ordinal);
+        Assert.Contains("SSL Mode=VerifyFull", after["connection"].Fix, StringComparison.Ordinal);
+        Assert.Equal("pass", after["server"].Status);
+        Assert.StartsWith("Amazon Redshift, as the provider says", after["server"].Detail, StringComparison.Ordinal);
+        Assert.Equal("pass", after["migrations"].Status);
+        Assert.Equal("pass", after["privileges"].Status);
+        Assert.Contains("table privileges a load uses", after["privileges"].Detail, StringComparison.Ordinal);
+        Assert.Equal(("pass", "pass", "pass", "pass"), (after["songs"].Status, after["events"].Status, after["jsonpaths"].Status, after["iam-role"].Status));
+        Assert.Contains(Preflight.PreflightTestSupport.RawFilesAndBytes(TestEnvironment.SampleSongs), after["songs"].Detail, StringComparison.Ordinal);
+        Assert.Contains(Preflight.PreflightTestSupport.RawFilesAndBytes(TestEnvironment.SampleLogs), after["events"].Detail, StringComparison.Ordinal);
+        Assert.Contains(IamRole, after["iam-role"].Detail, StringComparison.Ordinal);
+        Assert.All(after.Values.Where(c => c.Status == "pass"), c => Assert.Null(c.Fix));
+    }
+
     /// <summary>A stand-in over a new database, migrated by <c>sparkify migrate --provider redshift</c>.</summary>
     internal async Task<Stand> MigratedStandInAsync()
     {
@@ -222,4 +259,13 @@ public sealed partial class RedshiftLoadTests(SparkifySampleInS3 s3) : IClassFix
 
     [GeneratedRegex(@"\\\$[0-9]+")]
     private static partial Regex Placeholders();
+
+    private static async Task<(int ExitCode, Dictionary<string, (string Status, string Detail, string? Fix)> Checks)> DoctorAsync(string[] arguments)
+    {
+        var result = await CliRunner.RunAsync(arguments);
+        using var json = System.Text.Json.JsonDocument.Parse(result.Out);
+        return (result.ExitCode, json.RootElement.GetProperty("checks").EnumerateArray().ToDictionary(
+            c => c.GetProperty("name").GetString()!,
+            c => (c.GetProperty("status").GetString()!, c.GetProperty("detail").GetString()!, c.GetProperty("fix").GetString())));
+    }
 }
