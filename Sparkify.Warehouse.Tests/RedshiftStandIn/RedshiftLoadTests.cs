@@ -1,6 +1,9 @@
 using System.Text.RegularExpressions;
 using Sparkify.Warehouse.Entities;
+using Sparkify.Warehouse.Generation;
+using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Loading.Redshift;
+using Sparkify.Warehouse.Tests.Generation;
 using Sparkify.Warehouse.Tests.TestUtilities;
 using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
 using Stand = Sparkify.Warehouse.Tests.TestUtilities.RedshiftStandIn.RedshiftStandIn;
@@ -218,6 +221,45 @@ public sealed partial class RedshiftLoadTests(SparkifySampleInS3 s3) : IClassFix
         Assert.Contains(Preflight.PreflightTestSupport.RawFilesAndBytes(TestEnvironment.SampleLogs), after["events"].Detail, StringComparison.Ordinal);
         Assert.Contains(IamRole, after["iam-role"].Detail, StringComparison.Ordinal);
         Assert.All(after.Values.Where(c => c.Status == "pass"), c => Assert.Null(c.Fix));
+    }
+
+    [Fact]
+    public async Task Generated_data_with_a_reject_derives_the_same_star_through_the_stand_in_as_on_PostgreSQL()
+    {
+        var folder = TempFolder.NewPath("rs-gen");
+        var postgres = await MigratedDatabaseFixture.CreateAsync("rsgenpg");
+        try
+        {
+            var dataset = await SparkifyDataGenerator.GenerateAsync(new GenerationOptions { OutputDirectory = folder, Songs = 60, Events = 1500, Days = 4, Seed = 13 });
+            // One record neither target can load: its ts is not a number.
+            var day = Directory.GetFiles(dataset.LogDataDirectory, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+            await File.AppendAllTextAsync(day, "{\"ts\": \"yesterday\", \"userId\": \"8\", \"page\": \"NextSong\"}\n");
+            await s3.Server.UploadFolderAsync(SparkifySampleInS3.Bucket, "generated/song_data", dataset.SongDataDirectory);
+            await s3.Server.UploadFolderAsync(SparkifySampleInS3.Bucket, "generated/log_data", dataset.LogDataDirectory);
+
+            var local = await new WarehouseLoader(new WarehouseOptions { ConnectionString = postgres, MaxErrors = 1 }).LoadAsync(new LoadRequest
+            {
+                SongsSource = dataset.SongDataDirectory,
+                EventsSource = dataset.LogDataDirectory,
+                JsonPathsSource = dataset.JsonPathsFile,
+            });
+            Assert.Equal((LoadRunStatus.Succeeded, 1L), (local.Status, local.Rejected));
+
+            await using var standIn = await MigratedStandInAsync();
+            var load = await LoadAsync(standIn, $"s3://{SparkifySampleInS3.Bucket}/generated/song_data", $"s3://{SparkifySampleInS3.Bucket}/generated/log_data", "--max-errors", "1");
+            Assert.True(load.ExitCode == 0, load.ToString());
+
+            Assert.Equal(1, await WarehouseDb.ScalarAsync(standIn.DatabaseConnectionString, "SELECT count(*) FROM load_errors"));
+            foreach (var table in RedshiftPathTests.Tables)
+            {
+                Assert.Equal(await WarehouseDb.RowsAsync(postgres, table), await WarehouseDb.RowsAsync(standIn.DatabaseConnectionString, table));
+            }
+        }
+        finally
+        {
+            TempFolder.Delete(folder);
+            await TestPostgres.DropDatabaseAsync(postgres);
+        }
     }
 
     /// <summary>A stand-in over a new database, migrated by <c>sparkify migrate --provider redshift</c>.</summary>
