@@ -15,7 +15,7 @@ public sealed class RedshiftPathTests(RedshiftStandInFixture fixture) : IClassFi
     private const string IamRole = "arn:aws:iam::123456789012:role/sparkify-loader";
 
     /// <summary>Each table's rows in a fixed order; songplays without its generated id, which differs by target.</summary>
-    private static readonly string[] Tables =
+    internal static readonly string[] Tables =
     [
         "SELECT song_id, title, artist_id, year, duration FROM songs ORDER BY song_id",
         "SELECT artist_id, name, location, latitude, longitude, source_song_id FROM artists ORDER BY artist_id",
