@@ -5,7 +5,7 @@ using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Loading.Redshift;
 using Sparkify.Warehouse.Tests.Generation;
 using Sparkify.Warehouse.Tests.TestUtilities;
-using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
+using static Sparkify.Warehouse.Tests.TestUtilities.StarTables;
 using Stand = Sparkify.Warehouse.Tests.TestUtilities.RedshiftStandIn.RedshiftStandIn;
 
 namespace Sparkify.Warehouse.Tests.RedshiftStandIn;
