@@ -273,7 +273,8 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
             => [.. StarSchemaTransform.Steps(WarehouseProvider.Postgres, fullRefresh, songsUnchanged).Select(s => s.Table).Distinct()];
 
         Assert.Equal(["staging_events", "users", "songplays"], Tables(fullRefresh: false, songsUnchanged: true));
-        Assert.Equal(["staging_events", "staging_songs", "songs", "artists", "users", "songplays"], Tables(fullRefresh: false, songsUnchanged: false));
+        // Songs staged: earlier plays that now match one of them are re-matched before users and new plays.
+        Assert.Equal(["staging_events", "staging_songs", "songs", "artists", "songplays", "users"], Tables(fullRefresh: false, songsUnchanged: false));
         Assert.Equal(Tables(fullRefresh: true, songsUnchanged: false), Tables(fullRefresh: true, songsUnchanged: true));
     }
 
@@ -336,7 +337,7 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         {
             "FROM staging_events AS e WHERE e.page = 'NextSong' AND e.ts IS NOT NULL AND e.session_id IS NOT NULL AND e.item_in_session IS NOT NULL AND",
             "PARTITION BY CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session ORDER BY e.ts DESC, e.level, e.song, e.artist, e.length, e.location, e.user_agent)",
-            "PARTITION BY ss.title, ss.artist_name, ss.duration ORDER BY ss.song_id, ss.artist_id)",
+            "PARTITION BY s.title, s.artist_name, s.duration ORDER BY s.song_id)",
             "ON m.title = p.song AND m.artist_name = p.artist AND m.duration = p.length",
             "NOT EXISTS ( SELECT 1 FROM songplays AS x WHERE x.user_id = p.user_id AND x.session_id = p.session_id AND x.item_in_session = p.item_in_session )",
         })
@@ -346,8 +347,8 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
 
         Assert.Contains("DISTINCT ON (CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session)", postgresPlays, StringComparison.Ordinal);
         Assert.Contains("ORDER BY CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session, e.ts DESC, e.level, e.song, e.artist, e.length, e.location, e.user_agent", postgresPlays, StringComparison.Ordinal);
-        Assert.Contains("DISTINCT ON (ss.title, ss.artist_name, ss.duration)", postgresPlays, StringComparison.Ordinal);
-        Assert.Contains("ORDER BY ss.title, ss.artist_name, ss.duration, ss.song_id, ss.artist_id", postgresPlays, StringComparison.Ordinal);
+        Assert.Contains("DISTINCT ON (s.title, s.artist_name, s.duration)", postgresPlays, StringComparison.Ordinal);
+        Assert.Contains("ORDER BY s.title, s.artist_name, s.duration, s.song_id", postgresPlays, StringComparison.Ordinal);
         Assert.Contains(redshiftPlays[redshiftPlays.IndexOf("ON m.title", StringComparison.Ordinal)..].Replace("AND m.rn = 1 WHERE p.rn = 1 AND ", "WHERE ", StringComparison.Ordinal), postgresPlays, StringComparison.Ordinal);
         Assert.Contains("INSERT INTO \"time\"", postgresPlays, StringComparison.Ordinal);
     }
@@ -548,6 +549,13 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
             var events = allEvents.ToList();
             var songs = allSongs.Where(s => s.SongId is not null).ToList();
 
+            // songs: one row per song id, the first in (artist id, title, year, duration, artist name) order.
+            var songTable = songs
+                .GroupBy(s => s.SongId!, StringComparer.Ordinal)
+                .Select(g => g.OrderBy(s => s.ArtistId, NullsLast).ThenBy(s => s.Title, NullsLast).ThenBy(s => s.Year, NullsLastValue<int>())
+                    .ThenBy(s => s.Duration, NullsLastValue<double>()).ThenBy(s => s.ArtistName, NullsLast).First())
+                .ToList();
+
             var plays = events
                 .Where(e => e.Page == "NextSong" && e.Ts is not null && e.SessionId is not null && e.ItemInSession is not null && TryParseUserId(e.UserId, out _))
                 .GroupBy(e => (User: ParseUserId(e.UserId!), Session: e.SessionId!.Value, Item: e.ItemInSession!.Value))
@@ -557,10 +565,11 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
                         .ThenBy(x => x.Level, NullsLast).ThenBy(x => x.Song, NullsLast).ThenBy(x => x.Artist, NullsLast)
                         .ThenBy(x => x.Length, NullsLastValue<double>()).ThenBy(x => x.Location, NullsLast).ThenBy(x => x.UserAgent, NullsLast)
                         .First();
-                    var song = songs
+                    // Matched against the songs table: each song id's kept row, with its artist name.
+                    var song = songTable
                         .Where(s => e.Song is not null && e.Artist is not null && e.Length is not null
                             && s.Title == e.Song && s.ArtistName == e.Artist && s.Duration == e.Length)
-                        .OrderBy(s => s.SongId, NullsLast).ThenBy(s => s.ArtistId, NullsLast)
+                        .OrderBy(s => s.SongId, NullsLast)
                         .FirstOrDefault();
                     return new SongPlayRow(
                         DateTimeOffset.FromUnixTimeMilliseconds(e.Ts!.Value).UtcDateTime, g.Key.User, e.Level, song?.SongId, song?.ArtistId,
@@ -580,10 +589,7 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
                     return new UserRow(g.Key, e.FirstName, e.LastName, e.Gender, e.Level, e.Ts ?? TsFloor, e.ItemInSession ?? ItemFloor);
                 });
 
-            var songRows = songs
-                .GroupBy(s => s.SongId!, StringComparer.Ordinal)
-                .Select(g => g.OrderBy(s => s.ArtistId, NullsLast).ThenBy(s => s.Title, NullsLast).ThenBy(s => s.Year, NullsLastValue<int>()).ThenBy(s => s.Duration, NullsLastValue<double>()).First())
-                .Select(s => new SongRow(s.SongId!, s.Title, s.ArtistId, s.Year, s.Duration));
+            var songRows = songTable.Select(s => new SongRow(s.SongId!, s.Title, s.ArtistId, s.Year, s.Duration));
 
             var artists = songs
                 .Where(s => s.ArtistId is not null)

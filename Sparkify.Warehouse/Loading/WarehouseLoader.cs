@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Infrastructure.Internal;
+using Sparkify.Warehouse.Loading.Ledger;
 using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Redshift;
 using Sparkify.Warehouse.Loading.Pipeline;
@@ -173,7 +174,9 @@ public sealed class WarehouseLoader
 
         // The staging tables' layout comes from the model; building it needs no server.
         using var context = CreateContext("Host=localhost");
-        return new PostgreSqlLoadPipeline(run, new PostgresStaging(context), _options.S3, _logger);
+        var ledger = new LoadLedger(run.Request, EventFileDatePattern.Parse(_options.EventFileDatePattern, $"{nameof(WarehouseOptions)}.{nameof(WarehouseOptions.EventFileDatePattern)}"));
+        run.Ledger = ledger;
+        return new PostgreSqlLoadPipeline(run, new PostgresStaging(context), ledger, _options.S3, _logger);
     }
 
     private static async Task RunStepsAsync(IReadOnlyList<LoadStep> steps, ILoadExecutor executor, CancellationToken cancellationToken)

@@ -127,6 +127,12 @@ public sealed partial class DryRunMatchesRunTests(SparkifySampleInS3 s3) : IClas
             return Task.FromResult<object?>(0L);
         }
 
+        public Task<IReadOnlyList<object?[]>> ReadRowsAsync(string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+        {
+            Sent.Add(sql);
+            return Task.FromResult<IReadOnlyList<object?[]>>([]);
+        }
+
         public Task<IReadOnlyDictionary<string, long>> ReadCountsAsync(string sql, CancellationToken cancellationToken)
         {
             Sent.Add(sql);

@@ -12,7 +12,7 @@ internal static class TransformSteps
     public static IEnumerable<LoadStep> For(WarehouseProvider provider, LoadAttempt run, Func<bool> songsKept)
     {
         var fullRefresh = run.Request.FullRefresh;
-        foreach (var step in StarSchemaTransform.Steps(provider, fullRefresh))
+        foreach (var step in StarSchemaTransform.Steps(provider, fullRefresh, reload: run.Request.Reload))
         {
             var planned = LoadStep.Custom(step.Sql, (executor, ct) => TransformRunner.RunAsync(executor, step, run.Transform, ct));
             yield return step.DerivesSongs && !fullRefresh

@@ -31,6 +31,9 @@ internal sealed record StagingCopyResult(string Table, long FilesRead, long Reco
     /// everything they bring, so nothing was read (see <see cref="PostgresStaging.CopySongsAsync"/>).
     /// </summary>
     public bool Unchanged { get; init; }
+
+    /// <summary>Rows each file put into the COPY, by file name (the ledger records them per file).</summary>
+    public IReadOnlyDictionary<string, long> RowsPerFile { get; init; } = new Dictionary<string, long>();
 }
 
 /// <summary>
@@ -112,7 +115,7 @@ internal sealed class PostgresStagingCopy
             completed = true;
             await copy.DisposeAsync().ConfigureAwait(false);
             progress?.Report(new StagingProgress(counters.Files, files.Count, counters.Rows, counters.Bytes));
-            return new StagingCopyResult(tableName, counters.Files, counters.Rows, counters.Bytes, rejected, StoppedAtErrorLimit: false);
+            return new StagingCopyResult(tableName, counters.Files, counters.Rows, counters.Bytes, rejected, StoppedAtErrorLimit: false) { RowsPerFile = counters.RowsPerFile };
         }
         catch (NpgsqlException ex)
         {
@@ -169,8 +172,10 @@ internal sealed class PostgresStagingCopy
                     var reader = new JsonRecordReader(buffer, source.Length, remainder, _framing);
                     await using (reader.ConfigureAwait(false))
                     {
+                        var rowsBefore = counters.Rows;
                         stopped = !await CopyFileAsync(source.File, reader, converter, output, rejects, counters, cancellationToken).ConfigureAwait(false);
                         counters.Bytes += reader.BytesRead;
+                        counters.RowsPerFile[source.File.Name] = counters.Rows - rowsBefore;
                     }
 
                     if (!stopped)
@@ -322,5 +327,7 @@ internal sealed class PostgresStagingCopy
         public long Rows { get; set; }
 
         public long Bytes { get; set; }
+
+        public Dictionary<string, long> RowsPerFile { get; } = new(StringComparer.Ordinal);
     }
 }
