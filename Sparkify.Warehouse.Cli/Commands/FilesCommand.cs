@@ -82,7 +82,8 @@ internal static class FilesCommand
         _ => json ? "not_listed" : "not listed",
     };
 
-    private static Option<DateOnly?> DateOption(string name, string description) => new(name)
+    /// <summary>A <c>YYYY-MM-DD</c> option of a backfill (files and load share them).</summary>
+    internal static Option<DateOnly?> DateOption(string name, string description) => new(name)
     {
         Description = description,
         HelpName = "YYYY-MM-DD",
