@@ -3,6 +3,7 @@ using NpgsqlTypes;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Loading.Pipeline;
 using Sparkify.Warehouse.Loading.Sources;
+using Sparkify.Warehouse.Telemetry;
 
 namespace Sparkify.Warehouse.Loading.Ledger;
 
@@ -86,6 +87,8 @@ internal sealed class LoadLedger
             Skipped += listed.Count - read.Count;
         }
 
+        LoadTelemetry.FilesListed(source == WarehouseFileSource.Songs ? TelemetrySource.Songs : TelemetrySource.Events, read.Count, listed.Count - read.Count);
+
         return read;
     }
 
@@ -94,7 +97,7 @@ internal sealed class LoadLedger
     {
         var uris = _read.Select(f => f.Name).Where(_ledger.ContainsKey).ToArray();
         await executor.ExecuteAsync(ForgetSql, [new NpgsqlParameter("uris", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = uris }], ct).ConfigureAwait(false);
-    }) with { When = () => _read.Any(f => _ledger.ContainsKey(f.Name)), Note = "only when the load re-reads files the ledger holds (changed, --reload, a backfill): their rows are replaced" };
+    }) with { Phase = LoadPhase.Commit, When = () => _read.Any(f => _ledger.ContainsKey(f.Name)), Note = "only when the load re-reads files the ledger holds (changed, --reload, a backfill): their rows are replaced" };
 
     /// <summary>
     /// Writes a row for every file the run read, with the records it staged (<paramref name="rowsPerFile"/>)

@@ -4,6 +4,7 @@ using Sparkify.Warehouse.Loading.Ledger;
 using Sparkify.Warehouse.Loading.Pipeline;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Loading.Staging;
+using Sparkify.Warehouse.Telemetry;
 
 namespace Sparkify.Warehouse.Loading.PostgreSql;
 
@@ -101,7 +102,7 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
             LoadStep.Statement("BEGIN"),
             LoadStep.Statement(SessionSql),
             LoadStep.Statement(LoadRunLog.FailAbandonedSql) with { Parameters = () => LoadRunLog.FailAbandonedParameters(run.RunId, DateTime.UtcNow) },
-            LoadStep.Statement(staging.TruncateEventsSql),
+            LoadStep.Statement(staging.TruncateEventsSql) with { Phase = LoadPhase.Staging },
             // Quoted with control characters escaped: a newline in a path must not end the comment.
             LoadStep.Copy(eventsCopySql, async (connection, ct) =>
             {
@@ -173,6 +174,8 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
                     throw new RejectLimitExceededException(rejects.Count, run.MaxErrors, rejects.Errors);
                 }
 
+                LoadTelemetry.RecordsStaged(TelemetrySource.Songs, run.SongsStaged, _songRejects.Count);
+                LoadTelemetry.RecordsStaged(TelemetrySource.Events, run.EventsStaged, _eventRejects.Count);
                 run.Report("transforming", recordsStaged: run.SongsStaged + run.EventsStaged);
                 return Task.CompletedTask;
             }),
