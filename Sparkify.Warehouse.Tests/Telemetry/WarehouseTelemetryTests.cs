@@ -50,19 +50,7 @@ public sealed class WarehouseTelemetryTests
     public void Counters_and_histograms_report_files_records_rejects_and_durations_with_units_and_tags()
     {
         var measurements = new ConcurrentQueue<(Instrument Instrument, double Value, Dictionary<string, object?> Tags)>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == WarehouseTelemetry.SourceName)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument, value, ToDictionary(tags))));
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument, value, ToDictionary(tags))));
-        listener.Start();
+        using var listener = ListenToMeter(measurements);
 
         // Values no other test reports, so measurements from loads running in parallel do not interfere.
         LoadTelemetry.FilesListed(TelemetrySource.Events, read: 70_001, skipped: 70_029);
@@ -95,19 +83,7 @@ public sealed class WarehouseTelemetryTests
         };
         ActivitySource.AddActivityListener(activities);
         var measurements = new ConcurrentQueue<(Instrument Instrument, double Value, Dictionary<string, object?> Tags)>();
-        using var meters = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == WarehouseTelemetry.SourceName)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument, value, ToDictionary(tags))));
-        meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument, value, ToDictionary(tags))));
-        meters.Start();
+        using var meters = ListenToMeter(measurements);
 
         // Three days no other test loads on their own, so the event count is this load's.
         var events = Directory.CreateTempSubdirectory("sparkify-telemetry-").FullName;
@@ -143,6 +119,25 @@ public sealed class WarehouseTelemetryTests
         {
             Directory.Delete(events, recursive: true);
         }
+    }
+
+    /// <summary>A started listener that puts every measurement of the library's instruments into <paramref name="measurements"/>.</summary>
+    private static MeterListener ListenToMeter(ConcurrentQueue<(Instrument Instrument, double Value, Dictionary<string, object?> Tags)> measurements)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == WarehouseTelemetry.SourceName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument, value, ToDictionary(tags))));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument, value, ToDictionary(tags))));
+        listener.Start();
+        return listener;
     }
 
     private static T Only<T>(IEnumerable<(Instrument Instrument, double Value, Dictionary<string, object?> Tags)> measurements, double value, string name, Func<(Instrument Instrument, double Value, Dictionary<string, object?> Tags), T> select)

@@ -191,6 +191,7 @@ public sealed class WarehouseLoader
     {
         if (_options.Provider == WarehouseProvider.Redshift)
         {
+            _logger.LogInformation("Redshift loads COPY every file under the sources (a prefix COPY): the ledger of loaded files and the manifest prefix are not used on Redshift yet");
             return new RedshiftLoadPipeline(run, _options);
         }
 
@@ -323,6 +324,11 @@ public sealed class WarehouseLoader
         if (request.MaxErrors is < 0 or > RedshiftCopyCommandBuilder.MaxErrorLimit)
         {
             throw new WarehouseException($"--max-errors must be between 0 and {RedshiftCopyCommandBuilder.MaxErrorLimit}, not {request.MaxErrors}.");
+        }
+
+        if (Backfill.Of(request) is not null && _options.Provider == WarehouseProvider.Redshift)
+        {
+            throw new WarehouseException("Backfills (--since/--until) are not available on Redshift yet: a Redshift load reads every file under its sources.");
         }
     }
 

@@ -150,7 +150,7 @@ public sealed class IncrementalLoadTests
     /// The sample's song files (by index into <see cref="SampleRecords.Songs"/>, one song a file) split in
     /// two halves; the songs some play matches go into the later half, so plays wait for their songs.
     /// </summary>
-    private static (List<int> Early, List<int> Late) SongHalves()
+    internal static (List<int> Early, List<int> Late) SongHalves()
     {
         var matched = Data.Songs.Select((song, index) => (song, index))
             .Where(s => Data.Events.Any(e => e.Page == "NextSong" && e.Song == s.song.Title && e.Artist == s.song.ArtistName && e.Length == s.song.Duration))
@@ -166,12 +166,27 @@ public sealed class IncrementalLoadTests
     /// Two songs (not in the sample) with the key of the first play of 3 November: one with a larger song
     /// id that arrives first, one with a smaller that arrives later and must take the play over.
     /// </summary>
-    private static (SongRecord Larger, SongRecord Smaller) LateSongsOfADay3Play()
+    internal static (SongRecord Larger, SongRecord Smaller) LateSongsOfADay3Play()
     {
         var play = Data.EventsOfDay(3).First(e => e.Page == "NextSong" && e.Song is not null && e.Artist is not null && e.Length is not null);
         SongRecord Song(string id) => new(1, "ARLATEARRIVAL00001", null, null, "", play.Artist, id, play.Song, play.Length, 2001);
         return (Song("SOLATEARRIVALZZZZZ"), Song("SOLATEARRIVALAAAAA"));
     }
+
+    /// <summary>A song file holding <paramref name="song"/>, as the sample's song files are written.</summary>
+    internal static byte[] SongJson(SongRecord song) => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+    {
+        ["num_songs"] = song.NumSongs,
+        ["artist_id"] = song.ArtistId,
+        ["artist_latitude"] = song.ArtistLatitude,
+        ["artist_longitude"] = song.ArtistLongitude,
+        ["artist_location"] = song.ArtistLocation,
+        ["artist_name"] = song.ArtistName,
+        ["song_id"] = song.SongId,
+        ["title"] = song.Title,
+        ["duration"] = song.Duration,
+        ["year"] = song.Year,
+    });
 
     /// <summary>A songs folder and an events folder that a test fills file by file from the sample.</summary>
     private sealed class Folders : IDisposable
@@ -205,20 +220,7 @@ public sealed class IncrementalLoadTests
         /// <summary>Writes a song file of its own for <paramref name="song"/>.</summary>
         public void AddSong(SongRecord song)
         {
-            var json = JsonSerializer.Serialize(new Dictionary<string, object?>
-            {
-                ["num_songs"] = song.NumSongs,
-                ["artist_id"] = song.ArtistId,
-                ["artist_latitude"] = song.ArtistLatitude,
-                ["artist_longitude"] = song.ArtistLongitude,
-                ["artist_location"] = song.ArtistLocation,
-                ["artist_name"] = song.ArtistName,
-                ["song_id"] = song.SongId,
-                ["title"] = song.Title,
-                ["duration"] = song.Duration,
-                ["year"] = song.Year,
-            });
-            File.WriteAllText(Path.Combine(Songs, song.SongId + ".json"), json);
+            File.WriteAllBytes(Path.Combine(Songs, song.SongId + ".json"), SongJson(song));
         }
 
         public string DayFile(int day) => Path.Combine(Events, "2018", "11", string.Create(CultureInfo.InvariantCulture, $"2018-11-{day:00}-events.json"));
