@@ -71,8 +71,10 @@ internal static class LoadCommand
 
             if (parseResult.GetValue(dryRun))
             {
+                // The plan first: a request it refuses prints nothing.
+                var plan = new WarehouseLoader(connections.CreateOptions(), logger).Plan(request);
                 await cli.Out.WriteLineAsync(await NewFilesAsync(connections.CreateOptions(), request, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-                foreach (var statement in new WarehouseLoader(connections.CreateOptions(), logger).Plan(request))
+                foreach (var statement in plan)
                 {
                     await cli.Out.WriteLineAsync(statement.TrimEnd() + ";").ConfigureAwait(false);
                     await cli.Out.WriteLineAsync().ConfigureAwait(false);

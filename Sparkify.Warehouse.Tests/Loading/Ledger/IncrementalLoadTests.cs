@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Ledger;
 using Sparkify.Warehouse.Tests.TestUtilities;
 using static Sparkify.Warehouse.Tests.Loading.StarSchemaTransformTests;
 
@@ -39,8 +40,13 @@ public sealed class IncrementalLoadTests
                 newSongs = lateSongs.Count + 1;
             }
 
+            // sparkify files says beforehand what the load then reads and skips.
+            var listed = await WarehouseFiles.ListAsync(new WarehouseOptions { ConnectionString = connectionString }, request);
+
             var result = await loader.LoadAsync(request);
 
+            Assert.Equal(listed.Count(f => f.WillLoad), result.SongFiles + result.EventFiles);
+            Assert.Equal(listed.Count(f => f.Status != LedgerFileStatus.NotListed && !f.WillLoad), result.FilesSkipped);
             Assert.Equal(Data.EventsOfDay(day).Count, result.EventsStaged);
             Assert.Equal(1, result.EventFiles);
             var songsRead = day == 1 ? earlySongs.Count + 1 : newSongs;

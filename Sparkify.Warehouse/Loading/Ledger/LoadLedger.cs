@@ -144,6 +144,6 @@ internal sealed class LoadLedger
 
     private static string LikePrefix(string source)
         => string.IsNullOrWhiteSpace(source)
-            ? "\\"
+            ? ""
             : WarehouseFiles.LedgerPrefix(source).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
 }

@@ -34,6 +34,14 @@ internal sealed record StagingCopyResult(string Table, long FilesRead, long Reco
 
     /// <summary>Rows each file put into the COPY, by file name (the ledger records them per file).</summary>
     public IReadOnlyDictionary<string, long> RowsPerFile { get; init; } = new Dictionary<string, long>();
+
+    // Two results are equal on what they add up to; the per-file breakdown is detail for the ledger.
+    public bool Equals(StagingCopyResult? other)
+        => other is not null
+           && (Table, FilesRead, RecordsStaged, BytesRead, RecordsRejected, StoppedAtErrorLimit, Unchanged)
+           == (other.Table, other.FilesRead, other.RecordsStaged, other.BytesRead, other.RecordsRejected, other.StoppedAtErrorLimit, other.Unchanged);
+
+    public override int GetHashCode() => HashCode.Combine(Table, FilesRead, RecordsStaged, BytesRead, RecordsRejected, StoppedAtErrorLimit, Unchanged);
 }
 
 /// <summary>
