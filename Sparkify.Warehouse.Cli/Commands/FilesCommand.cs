@@ -48,11 +48,7 @@ internal static class FilesCommand
                 throw new UsageException($"files needs --songs, --events or both (or {CliConfiguration.LoadSongsKey}/{CliConfiguration.LoadEventsKey}, or [S3] SONG_DATA/LOG_DATA in a --config dwh.cfg).");
             }
 
-            // Checked before the embedded server starts: a mistyped range is a usage error.
-            if (request.Since > request.Until)
-            {
-                throw new UsageException($"--since {FormatDate(request.Since.Value)} is after --until {FormatDate(request.Until!.Value)}; a backfill reads the days from --since to --until, both included.");
-            }
+            CheckBackfillRange(request);
 
             var options = await new WarehouseConnections(cli).ResolveOptionsAsync(cancellationToken).ConfigureAwait(false);
             var files = await WarehouseFiles.ListAsync(options, request, cancellationToken).ConfigureAwait(false);
@@ -81,7 +77,8 @@ internal static class FilesCommand
 
     private const string DateFormat = "yyyy-MM-dd";
 
-    private static Option<DateOnly?> DateOption(string name, string description) => new(name)
+    /// <summary>A <c>YYYY-MM-DD</c> option of a backfill (files and load share them).</summary>
+    internal static Option<DateOnly?> DateOption(string name, string description) => new(name)
     {
         Description = description,
         HelpName = "YYYY-MM-DD",
@@ -97,6 +94,15 @@ internal static class FilesCommand
             return null;
         },
     };
+
+    /// <summary>Checked before the embedded server starts: a mistyped range is a usage error (files and load share it).</summary>
+    internal static void CheckBackfillRange(LoadRequest request)
+    {
+        if (request.Since > request.Until)
+        {
+            throw new UsageException($"--since {FormatDate(request.Since.Value)} is after --until {FormatDate(request.Until!.Value)}; a backfill reads the days from --since to --until, both included.");
+        }
+    }
 
     private static string FormatDate(DateOnly date) => date.ToString(DateFormat, CultureInfo.InvariantCulture);
 

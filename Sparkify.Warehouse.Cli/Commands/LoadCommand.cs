@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Sparkify.Warehouse.Cli.Configuration;
 using Sparkify.Warehouse.Cli.Output;
 using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Loading.Ledger;
 using Spectre.Console;
 
 namespace Sparkify.Warehouse.Cli.Commands;
@@ -25,7 +26,10 @@ internal static class LoadCommand
             }
         });
         var fullRefresh = new Option<bool>("--full-refresh") { Description = "Empty the star tables before loading." };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print every statement the load would send, without connecting." };
+        var reload = new Option<bool>("--reload") { Description = "Read every file under the sources, not only those the ledger (load_files) does not hold unchanged." };
+        var since = FilesCommand.DateOption("--since", "Backfill: re-read the event files whose key names a day from this one (YYYY-MM-DD, inclusive), loaded before or not.");
+        var until = FilesCommand.DateOption("--until", "Backfill: the last day (YYYY-MM-DD, inclusive).");
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print every statement the load would send; connects only to count the new files in the ledger." };
         var iamRole = CommonOptions.IamRole();
         var manifestPrefix = new Option<string?>("--manifest-prefix") { Description = "Redshift: s3://bucket[/prefix] where the load writes the manifest of exactly the files COPY reads; needs s3:PutObject there (Sparkify:Redshift:ManifestPrefix)." };
         var s3Endpoint = CommonOptions.S3Endpoint();
@@ -38,7 +42,7 @@ internal static class LoadCommand
         // --config is used the same way as one given here.
         var command = new Command("load", "Load song data and event logs: COPY into staging, then derive the star tables, in one transaction.")
         {
-            songs, events, jsonPaths, maxErrors, fullRefresh, dryRun, provider, connection, iamRole, manifestPrefix, s3Endpoint, s3Region,
+            songs, events, jsonPaths, maxErrors, fullRefresh, reload, since, until, dryRun, provider, connection, iamRole, manifestPrefix, s3Endpoint, s3Region,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -49,12 +53,20 @@ internal static class LoadCommand
                 EventsSource = Source(cli, parseResult.GetValue(events), "--events", CliConfiguration.LoadEventsKey, "LOG_DATA"),
                 JsonPathsSource = CommonOptions.Configured(cli, parseResult.GetValue(jsonPaths), CliConfiguration.LoadJsonPathsKey),
                 FullRefresh = parseResult.GetValue(fullRefresh),
+                Reload = parseResult.GetValue(reload),
+                Since = parseResult.GetValue(since),
+                Until = parseResult.GetValue(until),
             };
+            FilesCommand.CheckBackfillRange(request);
+
             var logger = cli.Services.GetRequiredService<ILoggerFactory>().CreateLogger<WarehouseLoader>();
 
             if (parseResult.GetValue(dryRun))
             {
-                foreach (var statement in new WarehouseLoader(connections.CreateOptions(), logger).Plan(request))
+                // The plan first: a request it refuses prints nothing.
+                var plan = new WarehouseLoader(connections.CreateOptions(), logger).Plan(request);
+                await cli.Out.WriteLineAsync(await NewFilesAsync(connections.CreateOptions(), request, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                foreach (var statement in plan)
                 {
                     await cli.Out.WriteLineAsync(statement.TrimEnd() + ";").ConfigureAwait(false);
                     await cli.Out.WriteLineAsync().ConfigureAwait(false);
@@ -77,6 +89,30 @@ internal static class LoadCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The dry-run's first line, a SQL comment: how many files the load would read and skip, from the
+    /// ledger when a warehouse is configured (reading the ledger is the one query a dry-run makes).
+    /// </summary>
+    private static async Task<string> NewFilesAsync(WarehouseOptions options, LoadRequest request, CancellationToken cancellationToken)
+    {
+        if (options.ConnectionString is not { Length: > 0 })
+        {
+            return "-- files: not counted (no warehouse connection is configured to read the ledger from); sparkify files lists them";
+        }
+
+        try
+        {
+            var files = await WarehouseFiles.ListAsync(options, request, cancellationToken).ConfigureAwait(false);
+            var listed = files.Where(f => f.Status != LedgerFileStatus.NotListed).ToList();
+            return string.Create(CultureInfo.InvariantCulture,
+                $"-- files: {listed.Count(f => f.WillLoad):N0} to read ({listed.Count(f => f.Status == LedgerFileStatus.New):N0} new, {listed.Count(f => f.Status == LedgerFileStatus.Changed):N0} changed), {listed.Count(f => !f.WillLoad):N0} skipped as loaded unchanged");
+        }
+        catch (Exception e) when (e is WarehouseException or System.Data.Common.DbException or IOException or TimeoutException)
+        {
+            return "-- files: not counted (" + (e is WarehouseException ? e.Message : e.GetBaseException().Message).ReplaceLineEndings(" ") + ")";
+        }
     }
 
     private static string Source(CliContext cli, string? option, string optionName, string key, string dwhConfigKey)
@@ -113,6 +149,7 @@ internal static class LoadCommand
         void Row(string name, long value) => table.AddRow(name, value.ToString("N0", CultureInfo.InvariantCulture));
         Row("song files", result.SongFiles);
         Row("event files", result.EventFiles);
+        Row("files skipped (loaded unchanged)", result.FilesSkipped);
         Row("songs staged", result.SongsStaged);
         Row("events staged", result.EventsStaged);
         Row("records rejected", result.Rejected);

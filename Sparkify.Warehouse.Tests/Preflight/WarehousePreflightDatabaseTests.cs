@@ -56,7 +56,7 @@ public sealed class WarehousePreflightDatabaseTests(MigratedDatabaseFixture data
 
             Assert.Contains("sparkify migrate", migrations.Fix, StringComparison.Ordinal);
             var privileges = report.AssertStatus("privileges", PreflightStatus.Fail);
-            Assert.Equal("tables a load writes do not exist in the current schema: staging_events, staging_songs, songplays, users, songs, artists, time, load_runs, load_errors", privileges.Detail);
+            Assert.Equal("tables a load writes do not exist in the current schema: staging_events, staging_songs, songplays, users, songs, artists, time, load_runs, load_errors, load_files", privileges.Detail);
 
             // Nothing given: each source is skipped with the option that would check it.
             Assert.Equal("give --songs to check it", report.AssertStatus("songs", PreflightStatus.Skip).Fix);

@@ -39,6 +39,13 @@ internal static class Oracle
         var events = allEvents.ToList();
         var songs = allSongs.Where(s => s.SongId is not null).ToList();
 
+        // songs: one row per song id, the first in (artist id, title, year, duration, artist name) order.
+        var songTable = songs
+            .GroupBy(s => s.SongId!, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(s => s.ArtistId, NullsLast).ThenBy(s => s.Title, NullsLast).ThenBy(s => s.Year, NullsLastValue<int>())
+                .ThenBy(s => s.Duration, NullsLastValue<double>()).ThenBy(s => s.ArtistName, NullsLast).First())
+            .ToList();
+
         var plays = events
             .Where(e => e.Page == "NextSong" && e.Ts is not null && e.SessionId is not null && e.ItemInSession is not null && TryParseUserId(e.UserId, out _))
             .GroupBy(e => (User: ParseUserId(e.UserId!), Session: e.SessionId!.Value, Item: e.ItemInSession!.Value))
@@ -48,10 +55,11 @@ internal static class Oracle
                     .ThenBy(x => x.Level, NullsLast).ThenBy(x => x.Song, NullsLast).ThenBy(x => x.Artist, NullsLast)
                     .ThenBy(x => x.Length, NullsLastValue<double>()).ThenBy(x => x.Location, NullsLast).ThenBy(x => x.UserAgent, NullsLast)
                     .First();
-                var song = songs
+                // Matched against the songs table: each song id's kept row, with its artist name.
+                var song = songTable
                     .Where(s => e.Song is not null && e.Artist is not null && e.Length is not null
                         && s.Title == e.Song && s.ArtistName == e.Artist && s.Duration == e.Length)
-                    .OrderBy(s => s.SongId, NullsLast).ThenBy(s => s.ArtistId, NullsLast)
+                    .OrderBy(s => s.SongId, NullsLast)
                     .FirstOrDefault();
                 return new SongPlayRow(
                     DateTimeOffset.FromUnixTimeMilliseconds(e.Ts!.Value).UtcDateTime, g.Key.User, e.Level, song?.SongId, song?.ArtistId,
@@ -71,10 +79,7 @@ internal static class Oracle
                 return new UserRow(g.Key, e.FirstName, e.LastName, e.Gender, e.Level, e.Ts ?? TsFloor, e.ItemInSession ?? ItemFloor);
             });
 
-        var songRows = songs
-            .GroupBy(s => s.SongId!, StringComparer.Ordinal)
-            .Select(g => g.OrderBy(s => s.ArtistId, NullsLast).ThenBy(s => s.Title, NullsLast).ThenBy(s => s.Year, NullsLastValue<int>()).ThenBy(s => s.Duration, NullsLastValue<double>()).First())
-            .Select(s => new SongRow(s.SongId!, s.Title, s.ArtistId, s.Year, s.Duration));
+        var songRows = songTable.Select(s => new SongRow(s.SongId!, s.Title, s.ArtistId, s.Year, s.Duration));
 
         var artists = songs
             .Where(s => s.ArtistId is not null)

@@ -35,6 +35,7 @@ internal sealed class WarehouseRoles : IAsyncDisposable
         GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON songplays, users, songs, artists, "time" TO {loader};
         GRANT SELECT, INSERT, UPDATE ON load_runs TO {loader};
         GRANT SELECT, INSERT ON load_errors TO {loader};
+        GRANT SELECT, INSERT, DELETE ON load_files TO {loader};
         GRANT SELECT ON songplays, users, songs, artists, "time" TO {analyst};
         """;
 

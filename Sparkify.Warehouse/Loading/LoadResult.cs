@@ -20,6 +20,12 @@ public sealed record LoadResult
     /// <summary>Bytes of JSON read (after decompression).</summary>
     public long BytesRead { get; init; }
 
+    /// <summary>
+    /// Files under the sources that this load did not read because the ledger (<c>load_files</c>) holds
+    /// them unchanged from an earlier load (0 with <see cref="LoadRequest.Reload"/>).
+    /// </summary>
+    public long FilesSkipped { get; init; }
+
     /// <summary>Song records staged.</summary>
     public long SongsStaged { get; init; }
 

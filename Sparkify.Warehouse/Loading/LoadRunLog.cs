@@ -74,7 +74,7 @@ internal static class LoadRunLog
     /// <summary>The end of a run's transaction: its final row, then <c>COMMIT</c>.</summary>
     public static IEnumerable<Pipeline.LoadStep> FinishSteps(Pipeline.LoadAttempt run)
     {
-        yield return Pipeline.LoadStep.Statement(FinishSql) with { Parameters = () => FinishParameters(run.Succeeded(), DateTime.UtcNow) };
+        yield return Pipeline.LoadStep.Statement(FinishSql) with { Parameters = () => FinishParameters(run.Succeeded(), DateTime.UtcNow), Phase = Telemetry.LoadPhase.Commit };
         yield return Pipeline.LoadStep.Client(_ =>
         {
             run.Committing = true;

@@ -1,12 +1,15 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Infrastructure.Internal;
+using Sparkify.Warehouse.Loading.Ledger;
 using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Redshift;
 using Sparkify.Warehouse.Loading.Pipeline;
+using Sparkify.Warehouse.Telemetry;
 
 namespace Sparkify.Warehouse.Loading;
 
@@ -132,17 +135,37 @@ public sealed class WarehouseLoader
     private async Task<LoadResult> LoadOnceAsync(LoadRequest request, string connectionString, IProgress<LoadProgress>? progress, bool willRetry, CancellationToken cancellationToken)
     {
         var run = new LoadAttempt(request, Guid.NewGuid(), progress);
+        using var span = LoadTelemetry.StartLoad(run.RunId);
+        var phases = new PhaseSpans(run.RunId);
+        var succeeded = false;
+        try
+        {
+            var result = await RunAsync(run, connectionString, phases, willRetry, cancellationToken).ConfigureAwait(false);
+            succeeded = true;
+            return result;
+        }
+        finally
+        {
+            phases.End(failed: !succeeded);
+            span?.SetStatus(succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
+            LoadTelemetry.LoadEnded(succeeded, run.Clock.Elapsed);
+        }
+    }
+
+    private async Task<LoadResult> RunAsync(LoadAttempt run, string connectionString, PhaseSpans phases, bool willRetry, CancellationToken cancellationToken)
+    {
         await using var pipeline = CreatePipeline(run);
+        phases.Enter(LoadPhase.Listing);
         await pipeline.PrepareAsync(cancellationToken).ConfigureAwait(false);
         var plan = pipeline.Build();
         await using var executor = await (ExecutorFactory ?? OpenExecutorAsync)(connectionString, cancellationToken).ConfigureAwait(false);
         try
         {
-            await RunStepsAsync(plan.Prologue, executor, cancellationToken).ConfigureAwait(false);
+            await RunStepsAsync(plan.Prologue, executor, cancellationToken, phases).ConfigureAwait(false);
             _logger.LogInformation("Load {RunId} started on {Target}", run.RunId, pipeline.Target);
             try
             {
-                await RunStepsAsync(plan.Body, executor, cancellationToken).ConfigureAwait(false);
+                await RunStepsAsync(plan.Body, executor, cancellationToken, phases).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is not WarehouseLoadException)
             {
@@ -168,18 +191,26 @@ public sealed class WarehouseLoader
     {
         if (_options.Provider == WarehouseProvider.Redshift)
         {
+            _logger.LogInformation("Redshift loads COPY every file under the sources (a prefix COPY): the ledger of loaded files and the manifest prefix are not used on Redshift yet");
             return new RedshiftLoadPipeline(run, _options);
         }
 
         // The staging tables' layout comes from the model; building it needs no server.
         using var context = CreateContext("Host=localhost");
-        return new PostgreSqlLoadPipeline(run, new PostgresStaging(context), _options.S3, _logger);
+        var ledger = new LoadLedger(run.Request, EventFileDatePattern.Parse(_options.EventFileDatePattern, $"{nameof(WarehouseOptions)}.{nameof(WarehouseOptions.EventFileDatePattern)}"));
+        run.Ledger = ledger;
+        return new PostgreSqlLoadPipeline(run, new PostgresStaging(context), ledger, _options.S3, _logger);
     }
 
-    private static async Task RunStepsAsync(IReadOnlyList<LoadStep> steps, ILoadExecutor executor, CancellationToken cancellationToken)
+    private static async Task RunStepsAsync(IReadOnlyList<LoadStep> steps, ILoadExecutor executor, CancellationToken cancellationToken, PhaseSpans? phases = null)
     {
         foreach (var step in steps)
         {
+            if (step.Phase is { } phase)
+            {
+                phases?.Enter(phase);
+            }
+
             if (step.When?.Invoke() ?? true)
             {
                 await step.RunAsync(executor, cancellationToken).ConfigureAwait(false);
@@ -293,6 +324,11 @@ public sealed class WarehouseLoader
         if (request.MaxErrors is < 0 or > RedshiftCopyCommandBuilder.MaxErrorLimit)
         {
             throw new WarehouseException($"--max-errors must be between 0 and {RedshiftCopyCommandBuilder.MaxErrorLimit}, not {request.MaxErrors}.");
+        }
+
+        if (Backfill.Of(request) is not null && _options.Provider == WarehouseProvider.Redshift)
+        {
+            throw new WarehouseException("Backfills (--since/--until) are not available on Redshift yet: a Redshift load reads every file under its sources.");
         }
     }
 

@@ -211,6 +211,9 @@ internal static class DatabasePreflight
             .. StarTables.Select(t => (t, (string[])["SELECT", "INSERT", "UPDATE", "DELETE", .. truncate])),
             ("load_runs", ["SELECT", "INSERT", "UPDATE"]),
             ("load_errors", ["SELECT", "INSERT"]),
+            // The ledger of loaded files: read to choose the files, its rows replaced when a file is re-read.
+            // Redshift loads do not use it yet.
+            .. provider == WarehouseProvider.Postgres ? [("load_files", (string[])["SELECT", "INSERT", "DELETE"])] : Array.Empty<(string, string[])>(),
         ];
     }
 

@@ -19,6 +19,8 @@ public sealed partial class DryRunMatchesRunTests(SparkifySampleInS3 s3) : IClas
     private const string LockBusy = "only when another load holds the lock";
     private const string RejectsOnly = "only when there are any";
     private const string SongsKept = "skipped when the staged songs";
+    private const string LedgerHolds = "only when the load re-reads files the ledger holds";
+    private const string LedgerWrite = "only when it read any";
 
     [Fact]
     public async Task A_postgres_load_sends_the_dry_runs_statements_in_order_first_load_then_unchanged_songs()
@@ -36,14 +38,22 @@ public sealed partial class DryRunMatchesRunTests(SparkifySampleInS3 s3) : IClas
         // apart from the wait for a busy lock and the COPY of rejects.
         var first = await loader.LoadAsync(request);
         Assert.Equal((LoadRunStatus.Succeeded, 0L), (first.Status, first.Rejected));
-        Assert.Equal(Sent(plan, LockBusy, RejectsOnly), Normalised(Drain(sent)));
+        // Nor the forgetting of ledger rows: no file was loaded before.
+        Assert.Equal(Sent(plan, LockBusy, RejectsOnly, LedgerHolds), Normalised(Drain(sent)));
         Assert.Contains(plan.Body, step => step.Note?.Contains(SongsKept, StringComparison.Ordinal) == true);
 
-        // The same song files again: the staged songs are kept, so their staging and the transform's
-        // song steps are not sent either.
-        var second = await loader.LoadAsync(request);
+        // The same song files read again (--reload): the staged songs are kept, so their staging and
+        // the transform's song steps are not sent either; the files' ledger rows are replaced.
+        var reload = request with { Reload = true };
+        var reloadPlan = new WarehouseLoader(options).PlanSteps(reload);
+        var second = await loader.LoadAsync(reload);
         Assert.Equal((LoadRunStatus.Succeeded, 71L, 0L), (second.Status, second.SongsStaged, second.SongsInserted));
-        Assert.Equal(Sent(plan, LockBusy, RejectsOnly, SongsKept), Normalised(Drain(sent)));
+        Assert.Equal(Sent(reloadPlan, LockBusy, RejectsOnly, SongsKept), Normalised(Drain(sent)));
+
+        // Nothing new: every file is skipped, the ledger stays, the transform still runs on empty staging.
+        var third = await loader.LoadAsync(request);
+        Assert.Equal((LoadRunStatus.Succeeded, 0L, 0L, 30L + 71L), (third.Status, third.SongsStaged, third.EventsStaged, third.FilesSkipped));
+        Assert.Equal(Sent(plan, LockBusy, RejectsOnly, LedgerHolds, LedgerWrite), Normalised(Drain(sent)));
     }
 
     [Theory]
@@ -125,6 +135,12 @@ public sealed partial class DryRunMatchesRunTests(SparkifySampleInS3 s3) : IClas
         {
             Sent.Add(sql);
             return Task.FromResult<object?>(0L);
+        }
+
+        public Task<IReadOnlyList<object?[]>> ReadRowsAsync(string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+        {
+            Sent.Add(sql);
+            return Task.FromResult<IReadOnlyList<object?[]>>([]);
         }
 
         public Task<IReadOnlyDictionary<string, long>> ReadCountsAsync(string sql, CancellationToken cancellationToken)

@@ -271,7 +271,8 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
             => [.. StarSchemaTransform.Steps(WarehouseProvider.Postgres, fullRefresh, songsUnchanged).Select(s => s.Table).Distinct()];
 
         Assert.Equal(["staging_events", "users", "songplays"], Tables(fullRefresh: false, songsUnchanged: true));
-        Assert.Equal(["staging_events", "staging_songs", "songs", "artists", "users", "songplays"], Tables(fullRefresh: false, songsUnchanged: false));
+        // Songs staged: earlier plays that now match one of them are re-matched before users and new plays.
+        Assert.Equal(["staging_events", "staging_songs", "songs", "artists", "songplays", "users"], Tables(fullRefresh: false, songsUnchanged: false));
         Assert.Equal(Tables(fullRefresh: true, songsUnchanged: false), Tables(fullRefresh: true, songsUnchanged: true));
     }
 
@@ -334,7 +335,7 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         {
             "FROM staging_events AS e WHERE e.page = 'NextSong' AND e.ts IS NOT NULL AND e.session_id IS NOT NULL AND e.item_in_session IS NOT NULL AND",
             "PARTITION BY CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session ORDER BY e.ts DESC, e.level, e.song, e.artist, e.length, e.location, e.user_agent)",
-            "PARTITION BY ss.title, ss.artist_name, ss.duration ORDER BY ss.song_id, ss.artist_id)",
+            "PARTITION BY s.title, s.artist_name, s.duration ORDER BY s.song_id)",
             "ON m.title = p.song AND m.artist_name = p.artist AND m.duration = p.length",
             "NOT EXISTS ( SELECT 1 FROM songplays AS x WHERE x.user_id = p.user_id AND x.session_id = p.session_id AND x.item_in_session = p.item_in_session )",
         })
@@ -344,8 +345,8 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
 
         Assert.Contains("DISTINCT ON (CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session)", postgresPlays, StringComparison.Ordinal);
         Assert.Contains("ORDER BY CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session, e.ts DESC, e.level, e.song, e.artist, e.length, e.location, e.user_agent", postgresPlays, StringComparison.Ordinal);
-        Assert.Contains("DISTINCT ON (ss.title, ss.artist_name, ss.duration)", postgresPlays, StringComparison.Ordinal);
-        Assert.Contains("ORDER BY ss.title, ss.artist_name, ss.duration, ss.song_id, ss.artist_id", postgresPlays, StringComparison.Ordinal);
+        Assert.Contains("DISTINCT ON (s.title, s.artist_name, s.duration)", postgresPlays, StringComparison.Ordinal);
+        Assert.Contains("ORDER BY s.title, s.artist_name, s.duration, s.song_id", postgresPlays, StringComparison.Ordinal);
         Assert.Contains(redshiftPlays[redshiftPlays.IndexOf("ON m.title", StringComparison.Ordinal)..].Replace("AND m.rn = 1 WHERE p.rn = 1 AND ", "WHERE ", StringComparison.Ordinal), postgresPlays, StringComparison.Ordinal);
         Assert.Contains("INSERT INTO \"time\"", postgresPlays, StringComparison.Ordinal);
     }

@@ -60,6 +60,13 @@ internal static class FileSelection
         })];
     }
 
+    /// <summary>
+    /// Whether a load reads the file <paramref name="decision"/> is about: a backfill (events only) reads
+    /// exactly the files of its days, loaded before or not; otherwise the decision stands.
+    /// </summary>
+    public static bool Reads(FileDecision decision, Backfill? eventBackfill, EventFileDatePattern pattern)
+        => eventBackfill is null ? decision.Read : eventBackfill.Includes(pattern.DateOf(decision.File.Uri));
+
     /// <summary>How <paramref name="file"/> compares with its ledger row (null when there is none).</summary>
     public static LedgerFileStatus Compare(FileIdentity file, LoadFile? loaded)
     {

@@ -101,10 +101,10 @@ public static class WarehouseFiles
 
             var ledger = await LedgerUnderAsync(context, LedgerPrefix(source), cancellationToken).ConfigureAwait(false);
             var eventBackfill = kind == WarehouseFileSource.Events ? backfill : null;
-            foreach (var decision in FileSelection.Decide(listed, ledger, request.Reload))
+            foreach (var decision in FileSelection.Decide(listed, ledger, request.Reload || request.FullRefresh))
             {
                 // A backfill is a deliberate reload of exactly its days' event files, loaded before or not.
-                var read = eventBackfill is null ? decision.Read : eventBackfill.Includes(pattern.DateOf(decision.File.Uri));
+                var read = FileSelection.Reads(decision, eventBackfill, pattern);
                 files.Add(new WarehouseFile(kind, decision.File.Uri, decision.Status, read, decision.File.SizeBytes, decision.Loaded));
             }
 

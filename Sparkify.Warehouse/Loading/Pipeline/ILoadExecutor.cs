@@ -18,6 +18,9 @@ internal interface ILoadExecutor : IAsyncDisposable
     /// <summary>Runs a query; returns the first column of its first row, or null when it has none.</summary>
     Task<object?> ScalarAsync(string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken);
 
+    /// <summary>Runs a query; returns every row, each as its column values (null for SQL NULL).</summary>
+    Task<IReadOnlyList<object?[]>> ReadRowsAsync(string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken);
+
     /// <summary>Runs a query returning one row of counts; returns them by column name (empty when no row).</summary>
     Task<IReadOnlyDictionary<string, long>> ReadCountsAsync(string sql, CancellationToken cancellationToken);
 

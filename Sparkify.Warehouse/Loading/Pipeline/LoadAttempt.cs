@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Sparkify.Warehouse.Entities;
+using Sparkify.Warehouse.Loading.Ledger;
 using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Transform;
 
@@ -42,6 +43,9 @@ internal sealed class LoadAttempt(LoadRequest request, Guid runId, IProgress<Loa
 
     public long Rejected { get; set; }
 
+    /// <summary>The run's use of the ledger, when its target keeps one; null: every listed file is read.</summary>
+    public LoadLedger? Ledger { get; set; }
+
     public int MaxErrors => Request.MaxErrors!.Value;
 
     public void Report(string phase, long filesRead = 0, long? filesTotal = null, long? recordsStaged = null, long? bytesRead = null)
@@ -65,6 +69,7 @@ internal sealed class LoadAttempt(LoadRequest request, Guid runId, IProgress<Loa
             Status = status,
             SongFiles = SongFiles,
             EventFiles = EventFiles,
+            FilesSkipped = Ledger?.Skipped ?? 0,
             BytesRead = BytesRead,
             SongsStaged = SongsStaged,
             EventsStaged = EventsStaged,

@@ -1,4 +1,5 @@
 using Npgsql;
+using Sparkify.Warehouse.Telemetry;
 
 namespace Sparkify.Warehouse.Loading.Pipeline;
 
@@ -28,6 +29,9 @@ internal sealed record LoadStep
     /// from data the dry-run cannot read without connecting.
     /// </summary>
     public string? Note { get; init; }
+
+    /// <summary>The phase of the load (its telemetry span) that begins with this step; null: the step continues the current one.</summary>
+    public LoadPhase? Phase { get; init; }
 
     /// <summary>Whether the run sends the step, decided when its turn comes; null: always.</summary>
     public Func<bool>? When { get; init; }

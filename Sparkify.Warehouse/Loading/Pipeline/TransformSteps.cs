@@ -1,4 +1,5 @@
 using Sparkify.Warehouse.Loading.Transform;
+using Sparkify.Warehouse.Telemetry;
 
 namespace Sparkify.Warehouse.Loading.Pipeline;
 
@@ -12,9 +13,11 @@ internal static class TransformSteps
     public static IEnumerable<LoadStep> For(WarehouseProvider provider, LoadAttempt run, Func<bool> songsKept)
     {
         var fullRefresh = run.Request.FullRefresh;
-        foreach (var step in StarSchemaTransform.Steps(provider, fullRefresh))
+        var first = true;
+        foreach (var step in StarSchemaTransform.Steps(provider, fullRefresh, reload: run.Request.Reload))
         {
-            var planned = LoadStep.Custom(step.Sql, (executor, ct) => TransformRunner.RunAsync(executor, step, run.Transform, ct));
+            var planned = LoadStep.Custom(step.Sql, (executor, ct) => TransformRunner.RunAsync(executor, step, run.Transform, ct)) with { Phase = first ? LoadPhase.Transform : null };
+            first = false;
             yield return step.DerivesSongs && !fullRefresh
                 ? planned with { When = () => !songsKept(), Note = "skipped when the staged songs were kept: the song files are unchanged since the last successful load (staging_manifests)" }
                 : planned;

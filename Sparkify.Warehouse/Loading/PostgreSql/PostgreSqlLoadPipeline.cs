@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Sparkify.Warehouse.Loading.Json;
+using Sparkify.Warehouse.Loading.Ledger;
 using Sparkify.Warehouse.Loading.Pipeline;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Loading.Staging;
+using Sparkify.Warehouse.Telemetry;
 
 namespace Sparkify.Warehouse.Loading.PostgreSql;
 
@@ -11,7 +13,7 @@ namespace Sparkify.Warehouse.Loading.PostgreSql;
 /// streaming binary COPY while the song files are listed, stages the songs (or keeps them when their
 /// files are unchanged), transforms, writes the rejects and records the run.
 /// </summary>
-internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging staging, S3Settings s3, ILogger logger) : ILoadPipeline
+internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging staging, LoadLedger ledger, S3Settings s3, ILogger logger) : ILoadPipeline
 {
     /// <summary>The PostgreSQL advisory lock key that serializes loads on one database ("SPKFLOAD").</summary>
     internal const long LoadLockKey = 0x53504B464C4F4144;
@@ -33,6 +35,8 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
     private bool _lockBusy;
     private bool _eventsStopped;
     private bool _songsKept;
+    private IReadOnlyDictionary<string, long> _songRows = new Dictionary<string, long>();
+    private IReadOnlyDictionary<string, long> _eventRows = new Dictionary<string, long>();
 
     // Events are staged before songs, each COPY against the whole budget; what the run reports is
     // the songs' rejects then the events', as if the songs had been staged first.
@@ -77,6 +81,7 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
         var eventsCopySql = staging.EventsCopy(null).CopySql;
         List<LoadStep> body =
         [
+            ledger.ReadStep(),
             LoadStep.Client(async ct =>
             {
                 var resolver = _resolver = new SourceResolver(s3);
@@ -84,18 +89,20 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
                 _jsonPaths = request.JsonPathsSource is { } jsonPathsSource
                     ? JsonPathsFile.Parse(await resolver.ReadAllBytesAsync(jsonPathsSource, ct).ConfigureAwait(false), jsonPathsSource)
                     : null;
-                _eventFiles = await resolver.ListAsync(request.EventsSource, ct).ToListAsync(ct).ConfigureAwait(false);
+                _eventFiles = ledger.Select(WarehouseFileSource.Events, await resolver.ListAsync(request.EventsSource, ct).ToListAsync(ct).ConfigureAwait(false));
 
                 // Listing and fingerprinting thousands of song files is client work that costs as
                 // much as a day of events takes to stage; it runs while they stream in.
                 _listing = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopListing.Token);
                 var token = _listing.Token;
-                _songListing = Task.Run(() => staging.ListSongsAsync(resolver, request.SongsSource, token), token);
+                _songListing = Task.Run(
+                    async () => staging.Fingerprinted(ledger.Select(WarehouseFileSource.Songs, (await staging.ListSongsAsync(resolver, request.SongsSource, token).ConfigureAwait(false)).Files)),
+                    token);
             }),
             LoadStep.Statement("BEGIN"),
             LoadStep.Statement(SessionSql),
             LoadStep.Statement(LoadRunLog.FailAbandonedSql) with { Parameters = () => LoadRunLog.FailAbandonedParameters(run.RunId, DateTime.UtcNow) },
-            LoadStep.Statement(staging.TruncateEventsSql),
+            LoadStep.Statement(staging.TruncateEventsSql) with { Phase = LoadPhase.Staging },
             // Quoted with control characters escaped: a newline in a path must not end the comment.
             LoadStep.Copy(eventsCopySql, async (connection, ct) =>
             {
@@ -108,6 +115,7 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
 
                 var events = await copy.CopyAsync(connection, _eventFiles, _eventRejects, run.StagingProgress("staging events"), ct).ConfigureAwait(false);
                 (run.EventFiles, run.EventsStaged, run.BytesRead) = (events.FilesRead, events.RecordsStaged, run.BytesRead + events.BytesRead);
+                _eventRows = events.RowsPerFile;
                 _eventsStopped = events.StoppedAtErrorLimit;
             }) with { Note = "rows from " + InputDisplay.Quote(request.EventsSource) },
             LoadStep.Client(async ct =>
@@ -143,6 +151,7 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
             {
                 var songs = await songsCopy.CopyAsync(connection, _songs!.Files, _songRejects, run.StagingProgress("staging songs"), ct).ConfigureAwait(false);
                 (run.SongFiles, run.SongsStaged, run.BytesRead) = (songs.FilesRead, songs.RecordsStaged, run.BytesRead + songs.BytesRead);
+                _songRows = songs.RowsPerFile;
                 if (songs is { StoppedAtErrorLimit: false, RecordsRejected: 0 })
                 {
                     return;
@@ -165,6 +174,8 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
                     throw new RejectLimitExceededException(rejects.Count, run.MaxErrors, rejects.Errors);
                 }
 
+                LoadTelemetry.RecordsStaged(TelemetrySource.Songs, run.SongsStaged, _songRejects.Count);
+                LoadTelemetry.RecordsStaged(TelemetrySource.Events, run.EventsStaged, _eventRejects.Count);
                 run.Report("transforming", recordsStaged: run.SongsStaged + run.EventsStaged);
                 return Task.CompletedTask;
             }),
@@ -172,6 +183,8 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
         body.AddRange(TransformSteps.For(WarehouseProvider.Postgres, run, () => _songsKept));
         body.Add(LoadStep.Copy(LoadRunLog.CopyErrorsSql, (connection, ct) => LoadRunLog.WriteErrorsAsync(connection, run.Rejects(), ct))
             with { When = () => run.Rejects().Count > 0, Note = "the rejected records; only when there are any" });
+        body.Add(ledger.ForgetStep());
+        body.Add(ledger.RecordStep(run.RunId, () => _songRows.Concat(_eventRows).ToDictionary(StringComparer.Ordinal), run.Rejects));
         body.AddRange(LoadRunLog.FinishSteps(run));
 
         LoadStep[] cleanup = [LoadStep.Statement($"SELECT pg_advisory_unlock({LoadLockKey})")];

@@ -31,6 +31,17 @@ internal sealed record StagingCopyResult(string Table, long FilesRead, long Reco
     /// everything they bring, so nothing was read (see <see cref="PostgresStaging.CopySongsAsync"/>).
     /// </summary>
     public bool Unchanged { get; init; }
+
+    /// <summary>Rows each file put into the COPY, by file name (the ledger records them per file).</summary>
+    public IReadOnlyDictionary<string, long> RowsPerFile { get; init; } = new Dictionary<string, long>();
+
+    // Two results are equal on what they add up to; the per-file breakdown is detail for the ledger.
+    public bool Equals(StagingCopyResult? other)
+        => other is not null
+           && (Table, FilesRead, RecordsStaged, BytesRead, RecordsRejected, StoppedAtErrorLimit, Unchanged)
+           == (other.Table, other.FilesRead, other.RecordsStaged, other.BytesRead, other.RecordsRejected, other.StoppedAtErrorLimit, other.Unchanged);
+
+    public override int GetHashCode() => HashCode.Combine(Table, FilesRead, RecordsStaged, BytesRead, RecordsRejected, StoppedAtErrorLimit, Unchanged);
 }
 
 /// <summary>
@@ -119,7 +130,7 @@ internal sealed partial class PostgresStagingCopy
             completed = true;
             await copy.DisposeAsync().ConfigureAwait(false);
             progress?.Report(new StagingProgress(counters.Files, files.Count, counters.Rows, counters.Bytes));
-            return new StagingCopyResult(tableName, counters.Files, counters.Rows, counters.Bytes, rejected, StoppedAtErrorLimit: false);
+            return new StagingCopyResult(tableName, counters.Files, counters.Rows, counters.Bytes, rejected, StoppedAtErrorLimit: false) { RowsPerFile = counters.RowsPerFile };
         }
         catch (NpgsqlException ex)
         {
@@ -173,6 +184,7 @@ internal sealed partial class PostgresStagingCopy
                 while (!stopped && await prefetcher.NextAsync().ConfigureAwait(false) is { } source)
                 {
                     var (buffer, remainder) = source.Detach();
+                    var rowsBefore = counters.Rows;
                     var reader = default(JsonRecordReader);
                     if (_framing == RecordFraming.JsonLines && remainder is not null && ParseWorkers > 1)
                     {
@@ -196,6 +208,7 @@ internal sealed partial class PostgresStagingCopy
                         }
                     }
 
+                    counters.RowsPerFile[source.File.Name] = counters.Rows - rowsBefore;
                     if (!stopped)
                     {
                         counters.Files++;
@@ -345,5 +358,7 @@ internal sealed partial class PostgresStagingCopy
         public long Rows { get; set; }
 
         public long Bytes { get; set; }
+
+        public Dictionary<string, long> RowsPerFile { get; } = new(StringComparer.Ordinal);
     }
 }

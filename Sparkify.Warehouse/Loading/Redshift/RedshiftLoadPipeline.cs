@@ -1,5 +1,6 @@
 using Sparkify.Warehouse.Loading.Pipeline;
 using Sparkify.Warehouse.Loading.Sources;
+using Sparkify.Warehouse.Telemetry;
 
 namespace Sparkify.Warehouse.Loading.Redshift;
 
@@ -24,6 +25,10 @@ internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions opt
     {
         _songFiles = await ListS3Async(run.Request.SongsSource, cancellationToken).ConfigureAwait(false);
         _eventFiles = await ListS3Async(run.Request.EventsSource, cancellationToken).ConfigureAwait(false);
+
+        // No ledger on Redshift yet: every listed file is read.
+        LoadTelemetry.FilesListed(TelemetrySource.Songs, _songFiles.Count, skipped: 0);
+        LoadTelemetry.FilesListed(TelemetrySource.Events, _eventFiles.Count, skipped: 0);
     }
 
     public LoadPlan Build()
@@ -48,7 +53,7 @@ internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions opt
             LoadStep.Statement("BEGIN"),
             LoadStep.Statement(LockSql),
             LoadStep.Statement(LoadRunLog.FailAbandonedSql) with { Parameters = () => LoadRunLog.FailAbandonedParameters(run.RunId, DateTime.UtcNow) },
-            LoadStep.Statement("DELETE FROM staging_events"),
+            LoadStep.Statement("DELETE FROM staging_events") with { Phase = LoadPhase.Staging },
             LoadStep.Statement("DELETE FROM staging_songs"),
         ];
         foreach (var command in commands)
@@ -63,6 +68,7 @@ internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions opt
             body.Add(LoadStep.Query("SELECT pg_last_copy_count()", value =>
             {
                 var staged = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+                LoadTelemetry.RecordsStaged(songs ? TelemetrySource.Songs : TelemetrySource.Events, staged, rejected: 0);
                 if (songs)
                 {
                     (run.SongsStaged, run.SongFiles) = (staged, _songFiles?.Count ?? 0);

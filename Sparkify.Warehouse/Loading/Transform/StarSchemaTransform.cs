@@ -28,6 +28,9 @@ internal static class StarSchemaTransform
     /// <summary>Name of the temp table holding each staged user's latest event.</summary>
     internal const string UserCandidatesTable = "sparkify_transform_users";
 
+    /// <summary>Name of the temp table holding each staged song id's row.</summary>
+    internal const string SongCandidatesTable = "sparkify_transform_songs";
+
     /// <summary>Name of the temp table holding each staged artist's values (from its smallest song id).</summary>
     internal const string ArtistCandidatesTable = "sparkify_transform_artists";
 
@@ -61,13 +64,17 @@ internal static class StarSchemaTransform
     /// derived songs and artists from these very rows, so those steps, and the songs' statistics, are
     /// skipped. Ignored with <paramref name="fullRefresh"/>, which empties songs and artists.
     /// </param>
-    public static IReadOnlyList<TransformStep> Steps(WarehouseProvider provider, bool fullRefresh, bool songsUnchanged = false)
+    /// <param name="reload">
+    /// Every file is re-read: plays loaded before the warehouse kept their match keys get them from
+    /// their staged events. Ignored with <paramref name="fullRefresh"/>.
+    /// </param>
+    public static IReadOnlyList<TransformStep> Steps(WarehouseProvider provider, bool fullRefresh, bool songsUnchanged = false, bool reload = false)
     {
-        var steps = AllSteps(TransformDialect.For(provider), fullRefresh);
+        var steps = AllSteps(TransformDialect.For(provider), fullRefresh, reload && !fullRefresh);
         return fullRefresh || !songsUnchanged ? steps : [.. steps.Where(step => !step.DerivesSongs)];
     }
 
-    private static List<TransformStep> AllSteps(TransformDialect dialect, bool fullRefresh)
+    private static List<TransformStep> AllSteps(TransformDialect dialect, bool fullRefresh, bool backfillMatchKeys)
     {
         var c = dialect.TextOrder;
         // Staging was just emptied and refilled; without fresh statistics the planner may pick nested
@@ -79,10 +86,12 @@ internal static class StarSchemaTransform
         }
 
         // songs: one row per song id; a song id staged twice keeps the row first in (artist_id,
-        // title, year, duration) order. Insert-only: a song id already loaded keeps its row.
+        // title, year, duration, artist name) order. Insert-only: a song id already loaded keeps its
+        // row. The row keeps its artist name as staged: with title and duration it is the key plays
+        // are matched on, in this load and every later one.
         steps.Add(new("songs", $"""
-            INSERT INTO songs (song_id, title, artist_id, year, duration)
-            SELECT s.song_id, s.title, s.artist_id, s.year, s.duration
+            CREATE TEMP TABLE {SongCandidatesTable} AS
+            SELECT s.song_id, s.title, s.artist_id, s.year, s.duration, s.artist_name
             FROM (
                 SELECT
                     ss.song_id,
@@ -90,16 +99,34 @@ internal static class StarSchemaTransform
                     ss.artist_id,
                     ss.year,
                     ss.duration,
+                    ss.artist_name,
                     ROW_NUMBER() OVER (
                         PARTITION BY ss.song_id
-                        ORDER BY ss.artist_id{c}, ss.title{c}, ss.year, ss.duration
+                        ORDER BY ss.artist_id{c}, ss.title{c}, ss.year, ss.duration, ss.artist_name{c}
                     ) AS rn
                 FROM staging_songs AS ss
                 WHERE ss.song_id IS NOT NULL
             ) AS s
             WHERE s.rn = 1
-                AND NOT EXISTS (SELECT 1 FROM songs AS x WHERE x.song_id = s.song_id)
+            """, false) { DerivesSongs = true });
+
+        // Songs loaded before the warehouse kept artist names have none: the same song's staged row
+        // fills it in, so re-reading the song files (load --reload) completes an older warehouse.
+        steps.Add(new("songs", $"""
+            UPDATE songs
+            SET artist_name = s.artist_name
+            FROM {SongCandidatesTable} AS s
+            WHERE songs.song_id = s.song_id
+                AND songs.artist_name IS NULL
+                AND s.artist_name IS NOT NULL
+            """, false) { DerivesSongs = true });
+        steps.Add(new("songs", $"""
+            INSERT INTO songs (song_id, title, artist_id, year, duration, artist_name)
+            SELECT s.song_id, s.title, s.artist_id, s.year, s.duration, s.artist_name
+            FROM {SongCandidatesTable} AS s
+            WHERE NOT EXISTS (SELECT 1 FROM songs AS x WHERE x.song_id = s.song_id)
             """, true) { DerivesSongs = true });
+        steps.Add(new("songs", $"DROP TABLE {SongCandidatesTable}", false) { DerivesSongs = true });
 
         // artists: the values of the artist's song with the smallest song id (ties on the same song
         // id broken by the values themselves), kept with that song id so a later load replaces them
@@ -145,6 +172,12 @@ internal static class StarSchemaTransform
             WHERE NOT EXISTS (SELECT 1 FROM artists AS x WHERE x.artist_id = a.artist_id)
             """, true) { DerivesSongs = true });
         steps.Add(new("artists", $"DROP TABLE {ArtistCandidatesTable}", false) { DerivesSongs = true });
+        if (backfillMatchKeys)
+        {
+            steps.Add(PlayMatchKeysBackfill(dialect));
+        }
+
+        steps.Add(Rematch(dialect));
 
         // users: every staged event of a valid user id counts, not only plays ("seen in any
         // event", not only in a play). The latest is the greatest (ts, itemInSession); exact ties, which real data does
@@ -206,9 +239,11 @@ internal static class StarSchemaTransform
         // songplays: one row per NextSong event of a valid user id that is not yet loaded, by its
         // natural key (user, session, itemInSession). An event without ts, sessionId or itemInSession
         // cannot be timed or identified and is skipped. Duplicates within the batch collapse to the
-        // one with the greatest ts, then the smallest values. The song is the staged song with equal
-        // title, artist name and duration (exact double equality) and the smallest
-        // song id; no match leaves song and artist NULL. start_time keeps the milliseconds.
+        // one with the greatest ts, then the smallest values. The song is the warehouse's song (any
+        // load's, not only this one's) with equal title, artist name and duration (exact double
+        // equality) and the smallest song id; no match leaves song and artist NULL, until a later load
+        // brings the song (see Rematch). The play keeps its own title, artist and length for that.
+        // start_time keeps the milliseconds.
         //
         // time: the start times of the plays just inserted that have no time row yet. Every play
         // already in songplays has its time row (each load adds both in one transaction), so the new
@@ -224,16 +259,11 @@ internal static class StarSchemaTransform
     /// </summary>
     internal static string NewSongPlaysInsert(TransformDialect dialect, string returning)
     {
-        var c = dialect.TextOrder;
-        const string PlayKey = "CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session";
-        var playOrder = $"e.ts DESC, e.level{c}, e.song{c}, e.artist{c}, e.length, e.location{c}, e.user_agent{c}";
-        const string MatchKey = "ss.title, ss.artist_name, ss.duration";
-        var matchOrder = $"ss.song_id{c}, ss.artist_id{c}";
-        var play = dialect.FirstRowPerGroup(PlayKey, playOrder);
-        var match = dialect.FirstRowPerGroup(MatchKey, matchOrder);
+        var match = dialect.FirstRowPerGroup(MatchKey, $"s.song_id{dialect.TextOrder}");
         return $"""
             INSERT INTO songplays (
-                start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, item_in_session
+                start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, item_in_session,
+                song_title, artist_name, song_length
             )
             SELECT
                 TIMESTAMP 'epoch' + p.ts * INTERVAL '1 millisecond',
@@ -244,8 +274,49 @@ internal static class StarSchemaTransform
                 p.session_id,
                 p.location,
                 p.user_agent,
-                p.item_in_session
+                p.item_in_session,
+                p.song,
+                p.artist,
+                p.length
             FROM (
+            {WinningPlays(dialect)}
+            ) AS p
+            LEFT JOIN (
+                SELECT{match.Distinct}
+                    s.title,
+                    s.artist_name,
+                    s.duration,
+                    s.song_id,
+                    s.artist_id{match.RankColumn}
+                FROM songs AS s{match.OrderBy}
+            ) AS m
+                ON m.title = p.song
+                AND m.artist_name = p.artist
+                AND m.duration = p.length{dialect.JoinFirstRow}
+            WHERE {dialect.WhereFirstRow}NOT EXISTS (
+                    SELECT 1
+                    FROM songplays AS x
+                    WHERE x.user_id = p.user_id
+                        AND x.session_id = p.session_id
+                        AND x.item_in_session = p.item_in_session
+                )
+            {returning}
+            """.TrimEnd();
+    }
+
+    /// <summary>The columns a play is matched to a song on, as the songs table (alias <c>s</c>) holds them.</summary>
+    private const string MatchKey = "s.title, s.artist_name, s.duration";
+
+    /// <summary>
+    /// The staged plays, one per natural key (user, session, itemInSession): the event with the greatest
+    /// ts, then the smallest values. On Redshift each row carries <c>rn</c>, and only <c>rn = 1</c> counts.
+    /// </summary>
+    private static string WinningPlays(TransformDialect dialect)
+    {
+        var c = dialect.TextOrder;
+        const string PlayKey = "CAST(e.user_id AS INTEGER), e.session_id, e.item_in_session";
+        var play = dialect.FirstRowPerGroup(PlayKey, $"e.ts DESC, e.level{c}, e.song{c}, e.artist{c}, e.length, e.location{c}, e.user_agent{c}");
+        return $"""
                 SELECT{play.Distinct}
                     CAST(e.user_id AS INTEGER) AS user_id,
                     e.session_id,
@@ -263,29 +334,62 @@ internal static class StarSchemaTransform
                     AND e.session_id IS NOT NULL
                     AND e.item_in_session IS NOT NULL
                     AND {ValidUserId}{play.OrderBy}
-            ) AS p
-            LEFT JOIN (
+            """;
+    }
+
+    /// <summary>
+    /// Plays loaded before the warehouse kept each play's song title, artist name and length have none:
+    /// the same play's staged event fills them in (only when every file is re-read, <c>load --reload</c>).
+    /// </summary>
+    private static TransformStep PlayMatchKeysBackfill(TransformDialect dialect) => new("songplays", $"""
+        UPDATE songplays
+        SET song_title = p.song, artist_name = p.artist, song_length = p.length
+        FROM (
+        {WinningPlays(dialect)}
+        ) AS p
+        WHERE {dialect.WhereFirstRow}songplays.user_id = p.user_id
+            AND songplays.session_id = p.session_id
+            AND songplays.item_in_session = p.item_in_session
+            AND songplays.song_title IS NULL
+            AND songplays.artist_name IS NULL
+            AND songplays.song_length IS NULL
+            AND (p.song IS NOT NULL OR p.artist IS NOT NULL OR p.length IS NOT NULL)
+        """, false);
+
+    /// <summary>
+    /// Late-arriving songs: earlier plays whose key matches a song staged in this load, and that have no
+    /// song yet or one with a larger song id, get the song with the smallest id of that key — the match
+    /// one load of every file would have made. Only keys of staged songs are looked at, so a load
+    /// without new songs touches no play.
+    /// </summary>
+    private static TransformStep Rematch(TransformDialect dialect)
+    {
+        var c = dialect.TextOrder;
+        var match = dialect.FirstRowPerGroup(MatchKey, $"s.song_id{c}");
+        return new("songplays", $"""
+            UPDATE songplays
+            SET song_id = m.song_id, artist_id = m.artist_id
+            FROM (
                 SELECT{match.Distinct}
-                    ss.title,
-                    ss.artist_name,
-                    ss.duration,
-                    ss.song_id,
-                    ss.artist_id{match.RankColumn}
-                FROM staging_songs AS ss
-                WHERE ss.song_id IS NOT NULL{match.OrderBy}
-            ) AS m
-                ON m.title = p.song
-                AND m.artist_name = p.artist
-                AND m.duration = p.length{dialect.JoinFirstRow}
-            WHERE {dialect.WhereFirstRow}NOT EXISTS (
+                    s.title,
+                    s.artist_name,
+                    s.duration,
+                    s.song_id,
+                    s.artist_id{match.RankColumn}
+                FROM songs AS s
+                WHERE EXISTS (
                     SELECT 1
-                    FROM songplays AS x
-                    WHERE x.user_id = p.user_id
-                        AND x.session_id = p.session_id
-                        AND x.item_in_session = p.item_in_session
-                )
-            {returning}
-            """.TrimEnd();
+                    FROM staging_songs AS ss
+                    WHERE ss.title = s.title
+                        AND ss.artist_name = s.artist_name
+                        AND ss.duration = s.duration
+                ){match.OrderBy}
+            ) AS m
+            WHERE songplays.song_title = m.title
+                AND songplays.artist_name = m.artist_name
+                AND songplays.song_length = m.duration{dialect.JoinFirstRow}
+                AND (songplays.song_id IS NULL OR m.song_id{c} < songplays.song_id{c})
+            """, false) { DerivesSongs = true };
     }
 
     /// <summary>The insert of the time rows for the start times <paramref name="startTimes"/> selects (column <c>start_time</c>) that have none yet.</summary>

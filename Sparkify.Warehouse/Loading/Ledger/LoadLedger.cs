@@ -1,0 +1,149 @@
+using Npgsql;
+using NpgsqlTypes;
+using Sparkify.Warehouse.Entities;
+using Sparkify.Warehouse.Loading.Pipeline;
+using Sparkify.Warehouse.Loading.Sources;
+using Sparkify.Warehouse.Telemetry;
+
+namespace Sparkify.Warehouse.Loading.Ledger;
+
+/// <summary>
+/// One run's use of the ledger (<c>load_files</c>): reads the rows under the run's sources, picks the
+/// listed files the run reads (the same decision <see cref="WarehouseFiles.ListAsync"/> shows), and
+/// records the files it consumed in the run's transaction, so a rolled-back load forgets them.
+/// </summary>
+internal sealed class LoadLedger
+{
+    /// <summary>The ledger rows under the run's two sources (prefixes escaped for LIKE, backslash being the escape on both targets).</summary>
+    public const string ReadSql = "SELECT uri, size_bytes, etag, modified_at FROM load_files WHERE uri LIKE @songs OR uri LIKE @events";
+
+    /// <summary>The rows of the files this run re-reads: they are replaced by the run's.</summary>
+    public const string ForgetSql = "DELETE FROM load_files WHERE uri = ANY(@uris)";
+
+    /// <summary>Writes the run's rows.</summary>
+    public const string CopySql = "COPY load_files (uri, size_bytes, etag, modified_at, run_id, records_staged, records_rejected, loaded_at) FROM STDIN (FORMAT BINARY)";
+
+    private readonly LoadRequest _request;
+    private readonly EventFileDatePattern _pattern;
+    private readonly Backfill? _backfill;
+    private readonly Lock _gate = new();
+    private readonly List<SourceFile> _read = [];
+    private Dictionary<string, LoadFile> _ledger = new(StringComparer.Ordinal);
+
+    public LoadLedger(LoadRequest request, EventFileDatePattern pattern)
+    {
+        _request = request;
+        _pattern = pattern;
+        _backfill = Backfill.Of(request);
+    }
+
+    /// <summary>Listed files the ledger held unchanged, which this run does not read.</summary>
+    public long Skipped { get; private set; }
+
+    /// <summary>Reads the ledger rows under the run's sources; sent under the load's lock, before anything is listed.</summary>
+    public LoadStep ReadStep() => LoadStep.Custom(ReadSql, async (executor, ct) =>
+    {
+        NpgsqlParameter[] parameters =
+        [
+            new("songs", LikePrefix(_request.SongsSource)),
+            new("events", LikePrefix(_request.EventsSource)),
+        ];
+        var ledger = new Dictionary<string, LoadFile>(StringComparer.Ordinal);
+        foreach (var row in await executor.ReadRowsAsync(ReadSql, parameters, ct).ConfigureAwait(false))
+        {
+            var uri = (string)row[0]!;
+            ledger[uri] = new LoadFile
+            {
+                Uri = uri,
+                SizeBytes = Convert.ToInt64(row[1], System.Globalization.CultureInfo.InvariantCulture),
+                ETag = row[2] as string,
+                ModifiedAt = row[3] as DateTime?,
+            };
+        }
+
+        _ledger = ledger;
+    }) with { Note = "the ledger rows under the two sources: a file it holds unchanged is not read again" };
+
+    /// <summary>
+    /// The files of <paramref name="listed"/> (all under the <paramref name="source"/> source) the run reads:
+    /// new and changed ones; every one with reload or a full refresh; exactly the backfill's days' event files.
+    /// </summary>
+    public IReadOnlyList<SourceFile> Select(WarehouseFileSource source, IReadOnlyList<SourceFile> listed)
+    {
+        var reload = _request.Reload || _request.FullRefresh;
+        var decisions = FileSelection.Decide(listed.Select(FileIdentity.Of), _ledger, reload);
+        var read = new List<SourceFile>(listed.Count);
+        for (var i = 0; i < listed.Count; i++)
+        {
+            if (FileSelection.Reads(decisions[i], source == WarehouseFileSource.Events ? _backfill : null, _pattern))
+            {
+                read.Add(listed[i]);
+            }
+        }
+
+        lock (_gate)
+        {
+            _read.AddRange(read);
+            Skipped += listed.Count - read.Count;
+        }
+
+        LoadTelemetry.FilesListed(source == WarehouseFileSource.Songs ? TelemetrySource.Songs : TelemetrySource.Events, read.Count, listed.Count - read.Count);
+
+        return read;
+    }
+
+    /// <summary>Deletes the ledger rows of the files this run reads again; only when it reads a file the ledger holds.</summary>
+    public LoadStep ForgetStep() => LoadStep.Custom(ForgetSql, async (executor, ct) =>
+    {
+        var uris = _read.Select(f => f.Name).Where(_ledger.ContainsKey).ToArray();
+        await executor.ExecuteAsync(ForgetSql, [new NpgsqlParameter("uris", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = uris }], ct).ConfigureAwait(false);
+    }) with { Phase = LoadPhase.Commit, When = () => _read.Any(f => _ledger.ContainsKey(f.Name)), Note = "only when the load re-reads files the ledger holds (changed, --reload, a backfill): their rows are replaced" };
+
+    /// <summary>
+    /// Writes a row for every file the run read, with the records it staged (<paramref name="rowsPerFile"/>)
+    /// and rejected; a file whose size is unknown is not recorded, so the next load reads it again.
+    /// </summary>
+    public LoadStep RecordStep(Guid runId, Func<IReadOnlyDictionary<string, long>> rowsPerFile, Func<IReadOnlyList<LoadError>> rejects)
+        => LoadStep.Copy(CopySql, async (connection, ct) =>
+        {
+            var staged = rowsPerFile();
+            var rejected = rejects().GroupBy(e => e.Source, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+            var now = DateTime.UtcNow;
+            var importer = await connection.BeginBinaryImportAsync(CopySql, ct).ConfigureAwait(false);
+            await using (importer.ConfigureAwait(false))
+            {
+                foreach (var file in _read.Where(f => f.Length is not null))
+                {
+                    var row = FileIdentity.Of(file).ToLedgerRow(runId, staged.GetValueOrDefault(file.Name), rejected.GetValueOrDefault(file.Name), now);
+                    await importer.StartRowAsync(ct).ConfigureAwait(false);
+                    await importer.WriteAsync(row.Uri, NpgsqlDbType.Varchar, ct).ConfigureAwait(false);
+                    await importer.WriteAsync(row.SizeBytes, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                    await WriteNullableAsync(importer, row.ETag, NpgsqlDbType.Varchar, ct).ConfigureAwait(false);
+                    await WriteNullableAsync(importer, row.ModifiedAt, NpgsqlDbType.Timestamp, ct).ConfigureAwait(false);
+                    await importer.WriteAsync(row.RunId.ToString(), NpgsqlDbType.Varchar, ct).ConfigureAwait(false);
+                    await importer.WriteAsync(row.RecordsStaged, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                    await importer.WriteAsync(row.RecordsRejected, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                    await importer.WriteAsync(row.LoadedAt, NpgsqlDbType.Timestamp, ct).ConfigureAwait(false);
+                }
+
+                await importer.CompleteAsync(ct).ConfigureAwait(false);
+            }
+        }) with { When = () => _read.Count > 0, Note = "a row per file the load read; only when it read any" };
+
+    private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+    {
+        if (value is null)
+        {
+            await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await importer.WriteAsync(value, type, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string LikePrefix(string source)
+        => string.IsNullOrWhiteSpace(source)
+            ? ""
+            : WarehouseFiles.LedgerPrefix(source).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+}
