@@ -19,6 +19,7 @@ public sealed partial class DryRunMatchesRunTests(SparkifySampleInS3 s3) : IClas
     private const string LockBusy = "only when another load holds the lock";
     private const string RejectsOnly = "only when there are any";
     private const string SongsKept = "skipped when the staged songs";
+    private const string NotOwner = "only when the loader does not own the staging tables";
 
     [Fact]
     public async Task A_postgres_load_sends_the_dry_runs_statements_in_order_first_load_then_unchanged_songs()
@@ -75,7 +76,8 @@ public sealed partial class DryRunMatchesRunTests(SparkifySampleInS3 s3) : IClas
         // listing: the sample's song files are plain, its events plain or gzipped by prefix.
         var copies = recorder.Sent.Where(sql => sql.StartsWith("COPY ", StringComparison.Ordinal)).ToList();
         Assert.Equal([false, eventsGzipped], copies.Select(sql => sql.Contains("\nGZIP\n", StringComparison.Ordinal)));
-        var expected = Sent(plan).Select(sql => sql.Replace(
+        // The loader owns the staging tables here, so the COPYs update their statistics.
+        var expected = Sent(plan, NotOwner).Select(sql => sql.Replace(
             RedshiftCopyCommandBuilder.UnknownGzipLine + "\n",
             sql.StartsWith("COPY staging_events", StringComparison.Ordinal) && eventsGzipped ? "GZIP\n" : "",
             StringComparison.Ordinal));
@@ -124,7 +126,8 @@ public sealed partial class DryRunMatchesRunTests(SparkifySampleInS3 s3) : IClas
         public Task<object?> ScalarAsync(string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken)
         {
             Sent.Add(sql);
-            return Task.FromResult<object?>(0L);
+            // The server's clock when asked for it; a count (zero) otherwise.
+            return Task.FromResult<object?>(sql.Contains("GETDATE()", StringComparison.Ordinal) ? DateTime.UtcNow : 0L);
         }
 
         public Task<IReadOnlyDictionary<string, long>> ReadCountsAsync(string sql, CancellationToken cancellationToken)
