@@ -2,7 +2,8 @@
 # Installs what the build and tests need beyond the .NET 10 SDK on Debian 12:
 #   - PostgreSQL server binaries, for LocalPostgresServer (the embedded default database and the tests);
 #   - sqlfluff, for linting the warehouse SQL;
-#   - s3rver (npm, pinned), a local S3 stand-in, kept in <repo>/.tools/node so nothing is global.
+#   - s3rver (npm, pinned), a local S3 stand-in, kept in <repo>/.tools/node so nothing is global;
+#   - chromium and chromium-driver, the headless browser the report tests open the HTML report in.
 # Safe to rerun: whatever is already there is left alone, and apt-get update runs at most once,
 # only when a package is actually missing. Prints one line per component.
 set -euo pipefail
@@ -48,6 +49,7 @@ status_postgres="already present"
 status_sqlfluff="already present"
 status_node="already present"
 status_s3rver="already present"
+status_chromium="already present"
 
 if [[ -z "$(postgres_bin)" ]]; then
     apt_packages+=(postgresql)
@@ -57,6 +59,11 @@ fi
 if ! command -v sqlfluff >/dev/null 2>&1; then
     apt_packages+=(sqlfluff)
     status_sqlfluff="installed"
+fi
+
+if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    apt_packages+=(chromium chromium-driver)
+    status_chromium="installed"
 fi
 
 need_s3rver=false
@@ -108,9 +115,15 @@ if [[ "$(s3rver_installed_version)" != "$s3rver_version" ]]; then
     exit 1
 fi
 
+if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    echo "install-prereqs: /usr/bin/chromium or /usr/bin/chromedriver still missing" >&2
+    exit 1
+fi
+
 echo "postgresql: $status_postgres ($pg_bin)"
 echo "sqlfluff: $status_sqlfluff ($(command -v sqlfluff))"
 if [[ "$need_s3rver" == true ]]; then
     echo "node/npm: $status_node (node $(node --version), npm $(npm --version))"
 fi
+echo "chromium: $status_chromium ($(/usr/bin/chromium --version 2>/dev/null | head -n 1))"
 echo "s3rver: $status_s3rver ($s3rver_version, ${node_tools#"$repo_root"/}/node_modules/.bin/s3rver)"

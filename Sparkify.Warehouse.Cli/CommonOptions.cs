@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sparkify.Warehouse.Cli.Queries;
 using Sparkify.Warehouse.Infrastructure.Internal;
 
 namespace Sparkify.Warehouse.Cli;
@@ -63,6 +64,18 @@ internal static class CommonOptions
         => NonEmpty(option) ?? NonEmpty(cli.Configuration[key]);
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    public static Option<string?> From() => new("--from")
+    {
+        Description = "Only plays with start_time at or after this instant: " + PlayFilterArguments.TimeHelp + ".",
+    };
+
+    public static Option<string?> To() => new("--to")
+    {
+        Description = "Only plays with start_time before this instant (exclusive): " + PlayFilterArguments.TimeHelp + ".",
+    };
+
+    public static Option<string?> Level() => new("--level") { Description = "Only plays at this level at play time: free or paid." };
 
     /// <summary>The name of <see cref="Config"/>, which configuration reads before the host is built.</summary>
     public const string ConfigName = "--config";

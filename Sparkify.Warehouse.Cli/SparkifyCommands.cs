@@ -8,7 +8,7 @@ internal static class SparkifyCommands
 {
     public static RootCommand CreateRoot(CliContext cli)
     {
-        var root = new RootCommand("Sparkify warehouse: migrate, load, query and check the Sparkify star schema on PostgreSQL (embedded by default) or Amazon Redshift.");
+        var root = new RootCommand("Sparkify warehouse: migrate, load, query, report on and check the Sparkify star schema on PostgreSQL (embedded by default) or Amazon Redshift.");
         root.Options.Add(CommonOptions.Config());
         root.Options.Add(CommonOptions.Verbose());
         root.Subcommands.Add(MigrateCommand.Create(cli));
@@ -16,6 +16,7 @@ internal static class SparkifyCommands
         root.Subcommands.Add(LoadCommand.Create(cli));
         root.Subcommands.Add(FilesCommand.Create(cli));
         root.Subcommands.Add(QueryCommand.Create(cli));
+        root.Subcommands.Add(ReportCommand.Create(cli));
         root.Subcommands.Add(CheckCommand.Create(cli));
         root.Subcommands.Add(DoctorCommand.Create(cli));
         root.Subcommands.Add(GenerateCommand.Create(cli));

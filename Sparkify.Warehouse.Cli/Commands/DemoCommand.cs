@@ -6,17 +6,21 @@ using Sparkify.Warehouse.Cli.Output;
 using Sparkify.Warehouse.Cli.Queries;
 using Sparkify.Warehouse.Generation;
 using Sparkify.Warehouse.Loading;
+using Sparkify.Warehouse.Reporting;
 
 namespace Sparkify.Warehouse.Cli.Commands;
 
 /// <summary>
 /// <c>sparkify demo</c>: the main job end to end on the embedded default — start the local server,
-/// migrate, generate a small dataset, load it, and print a few analyst answers.
+/// migrate, generate a small dataset, load it, print a few analyst answers and write the analyst report.
 /// </summary>
 internal static class DemoCommand
 {
     /// <summary>The embedded server's database for the demo, so a demo never touches the default warehouse.</summary>
     internal const string DemoDatabase = "sparkify_demo";
+
+    /// <summary>The demo's report, in the embedded server's home folder beside the generated data.</summary>
+    internal const string ReportFile = "demo-report.html";
 
     private static readonly (string Query, bool Chart)[] Answers =
     [
@@ -31,7 +35,7 @@ internal static class DemoCommand
         var connection = CommonOptions.Connection();
         connection.Description = "Run the demo on this PostgreSQL database instead of the embedded server's sparkify_demo database.";
 
-        var command = new Command("demo", "Start the embedded PostgreSQL, migrate, generate a small dataset, load it and print a few analyst answers.")
+        var command = new Command("demo", "Start the embedded PostgreSQL, migrate, generate a small dataset, load it, print a few analyst answers and write the HTML report.")
         {
             songs, events, seed, connection,
         };
@@ -91,6 +95,12 @@ internal static class DemoCommand
                     QueryResultWriter.WriteTable(answer, cli.Out);
                 }
             }
+
+            // The same answers and more as one page to look at or pass on.
+            var report = Path.Combine(server.Home, ReportFile);
+            await ReportCommand.WriteFileAsync(queries, report, new ReportOptions { Title = "Sparkify demo report" }, cancellationToken).ConfigureAwait(false);
+            await cli.Out.WriteLineAsync().ConfigureAwait(false);
+            await cli.Out.WriteLineAsync($"Report: {report}").ConfigureAwait(false);
 
             await cli.Out.WriteLineAsync().ConfigureAwait(false);
             await cli.Out.WriteLineAsync("Try: sparkify query --help   (add --connection to point at the demo database, or load your own data with sparkify load)").ConfigureAwait(false);

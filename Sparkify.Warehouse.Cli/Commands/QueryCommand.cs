@@ -9,17 +9,6 @@ namespace Sparkify.Warehouse.Cli.Commands;
 /// <summary><c>sparkify query NAME</c>: the analyst queries (README "Analyst queries") as a table, CSV, JSON or a bar chart.</summary>
 internal static class QueryCommand
 {
-    // ISO-8601 only: a bare date means midnight UTC, a time without offset is UTC, an offset is honoured.
-    private static readonly string[] TimeFormats =
-    [
-        "yyyy-MM-dd",
-        "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
-        "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-        "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF",
-    ];
-
-    private const string TimeHelp = "YYYY-MM-DD or an ISO-8601 time such as 2018-11-01T21:00:00Z (UTC unless an offset is given)";
-
     public static Command Create(CliContext cli)
     {
         var name = new Argument<string?>("name")
@@ -27,9 +16,9 @@ internal static class QueryCommand
             Description = "The query:\n" + string.Join("\n", AnalystQueryCatalog.All.Select(q => $"  {q.Name,-20}{q.Description}")),
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var from = new Option<string?>("--from") { Description = "Only plays with start_time at or after this instant: " + TimeHelp + "." };
-        var to = new Option<string?>("--to") { Description = "Only plays with start_time before this instant (exclusive): " + TimeHelp + "." };
-        var level = new Option<string?>("--level") { Description = "Only plays at this level at play time: free or paid." };
+        var from = CommonOptions.From();
+        var to = CommonOptions.To();
+        var level = CommonOptions.Level();
         var limit = new Option<string?>("--limit") { Description = $"Rows of the top-* queries (default {SongPlayQueries.DefaultLimit})." };
         var userId = new Option<string?>("--user-id") { Description = "The user of user-history." };
         var format = new Option<string?>("--format") { Description = "Output: table (default), csv or json." };
@@ -115,21 +104,7 @@ internal static class QueryCommand
 
     private static QueryArguments ParseArguments(AnalystQuery query, string? fromText, string? toText, string? levelText, string? limitText, string? userIdText)
     {
-        var from = ParseTime("--from", fromText);
-        var to = ParseTime("--to", toText);
-        if (from is { } f && to is { } t && f >= t)
-        {
-            throw new UsageException($"--from ({f.ToString(QueryResultWriter.TimestampFormat, CultureInfo.InvariantCulture)}) must be before --to ({t.ToString(QueryResultWriter.TimestampFormat, CultureInfo.InvariantCulture)}); --to is exclusive.");
-        }
-
-        var level = levelText?.ToLowerInvariant() switch
-        {
-            null => null,
-            "free" => "free",
-            "paid" => "paid",
-            _ => throw new UsageException($"Unknown level '{levelText}'. Accepted: free, paid."),
-        };
-
+        var filters = PlayFilterArguments.Parse(fromText, toText, levelText);
         var topQueries = string.Join(", ", AnalystQueryCatalog.All.Where(q => q.UsesLimit).Select(q => q.Name));
         var limit = SongPlayQueries.DefaultLimit;
         if (limitText is not null)
@@ -162,18 +137,6 @@ internal static class QueryCommand
             throw new UsageException($"{query.Name} needs --user-id N, e.g. sparkify query {query.Name} --user-id 15.");
         }
 
-        return new QueryArguments(from, to, level, limit, userId);
-    }
-
-    private static DateTime? ParseTime(string option, string? text)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        return DateTime.TryParseExact(text.Trim(), TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
-            ? value
-            : throw new UsageException($"{option} '{text}' is not a date or time. Use {TimeHelp}.");
+        return new QueryArguments(filters.From, filters.To, filters.Level, limit, userId);
     }
 }

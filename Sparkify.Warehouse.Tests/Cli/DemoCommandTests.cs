@@ -29,6 +29,15 @@ public sealed class DemoCommandTests
             Assert.Matches(@"23h\s+█", demo.Out);
             Assert.True(File.Exists(Path.Combine(home, "pgdata", "PG_VERSION")));
 
+            // It ends with the report of the demo data, written where it says.
+            var report = Path.Combine(home, "demo-report.html");
+            Assert.Contains($"Report: {report}", demo.Out, StringComparison.Ordinal);
+            var html = await File.ReadAllTextAsync(report);
+            Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+            Assert.Contains("<title>Sparkify demo report</title>", html, StringComparison.Ordinal);
+            var inserted = System.Text.RegularExpressions.Regex.Match(demo.Out, @"songplays inserted\s*│\s*([\d,]+)").Groups[1].Value;
+            Assert.Contains($"data-metric=\"plays\"><dt>Plays</dt><dd><span class=\"value\">{inserted}</span>", html, StringComparison.Ordinal);
+
             // A second demo reuses the server and, the load being idempotent, inserts nothing new.
             var again = await SparkifyProcess.RunAsync(environment, "demo", "--songs", "120", "--events", "3000");
             Assert.True(again.ExitCode == 0, again.ToString());

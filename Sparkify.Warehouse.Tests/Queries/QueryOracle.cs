@@ -140,51 +140,69 @@ internal static class QueryOracle
         StartTime = r.GetDateTime(0), SessionId = r.GetInt32(1), SongId = Str(r, 2), Title = Str(r, 3), ArtistName = Str(r, 4), Level = Str(r, 5),
     });
 
+    public static async Task<PlaySummaryRow> SummaryAsync(string cs, QueryFilter filter) => (await QueryAsync(cs, $"""
+        SELECT COUNT(*), COUNT(DISTINCT sp.user_id), COUNT(sp.song_id), COUNT(DISTINCT sp.song_id), COUNT(DISTINCT sp.artist_id),
+               MIN(sp.start_time), MAX(sp.start_time)
+        FROM songplays AS sp
+        WHERE {filter.Sql()}
+        """, r => new PlaySummaryRow
+    {
+        Plays = r.GetInt64(0), Listeners = r.GetInt64(1), MatchedPlays = r.GetInt64(2), Songs = r.GetInt64(3), Artists = r.GetInt64(4),
+        FirstPlay = r.IsDBNull(5) ? null : r.GetDateTime(5), LastPlay = r.IsDBNull(6) ? null : r.GetDateTime(6),
+    })).Single();
+
     // ------------------------------------------------------------------------------------------
     // Plain C# over the raw JSON (no database, no transform)
 
-    /// <summary>The plays derived from the raw events: NextSong events of integer user ids.</summary>
-    public static IReadOnlyList<(DateTime StartTime, int UserId, string? Level, string? Location)> RawPlays(QueryFilter filter)
-        => [.. SampleRecords.Instance.Events
+    /// <summary>The plays derived from the raw sample events, filtered.</summary>
+    public static IReadOnlyList<RawPlay> RawPlays(QueryFilter filter)
+        => [.. PlaysOf(SampleRecords.Instance.Events.Select(e => (e.Ts, e.Page, e.UserId, e.Level, e.Location))).Where(p => filter.Matches(p.StartTime, p.Level))];
+
+    /// <summary>The plays the contract derives from raw events: NextSong events of integer user ids, at the event's ts (UTC).</summary>
+    public static IReadOnlyList<RawPlay> PlaysOf(IEnumerable<(long? Ts, string? Page, string? UserId, string? Level, string? Location)> events)
+        => [.. events
             .Where(e => e.Page == "NextSong" && int.TryParse(e.UserId, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-            .Select(e => (DateTimeOffset.FromUnixTimeMilliseconds(e.Ts!.Value).UtcDateTime, int.Parse(e.UserId!, CultureInfo.InvariantCulture), e.Level, e.Location))
-            .Where(p => filter.Matches(p.Item1, p.Level))];
+            .Select(e => new RawPlay(DateTimeOffset.FromUnixTimeMilliseconds(e.Ts!.Value).UtcDateTime, int.Parse(e.UserId!, CultureInfo.InvariantCulture), e.Level, e.Location))];
 
-    public static List<PlaysByHourRow> RawPlaysByHour(QueryFilter filter)
-    {
-        var plays = RawPlays(filter);
-        return [.. Enumerable.Range(0, 24).Select(h => new PlaysByHourRow { Hour = h, Plays = plays.LongCount(p => p.StartTime.Hour == h) })];
-    }
+    public static List<PlaysByHourRow> RawPlaysByHour(QueryFilter filter) => ByHour(RawPlays(filter));
 
-    public static List<PlaysByWeekdayRow> RawPlaysByWeekday(QueryFilter filter)
-    {
-        var plays = RawPlays(filter);
-        return [.. Enumerable.Range(0, 7).Select(d => new PlaysByWeekdayRow { Weekday = d, Plays = plays.LongCount(p => (int)p.StartTime.DayOfWeek == d) })];
-    }
+    public static List<PlaysByHourRow> ByHour(IReadOnlyList<RawPlay> plays)
+        => [.. Enumerable.Range(0, 24).Select(h => new PlaysByHourRow { Hour = h, Plays = plays.LongCount(p => p.StartTime.Hour == h) })];
 
-    public static List<LevelComparisonRow> RawLevelComparison(QueryFilter filter)
-        => [.. RawPlays(filter)
+    public static List<PlaysByWeekdayRow> RawPlaysByWeekday(QueryFilter filter) => ByWeekday(RawPlays(filter));
+
+    public static List<PlaysByWeekdayRow> ByWeekday(IReadOnlyList<RawPlay> plays)
+        => [.. Enumerable.Range(0, 7).Select(d => new PlaysByWeekdayRow { Weekday = d, Plays = plays.LongCount(p => (int)p.StartTime.DayOfWeek == d) })];
+
+    public static List<LevelComparisonRow> RawLevelComparison(QueryFilter filter) => LevelComparison(RawPlays(filter));
+
+    public static List<LevelComparisonRow> LevelComparison(IReadOnlyList<RawPlay> plays)
+        => [.. plays
             .GroupBy(p => p.Level)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g =>
             {
                 var users = g.Select(p => p.UserId).Distinct().LongCount();
-                var plays = g.LongCount();
+                var count = g.LongCount();
                 return new LevelComparisonRow
                 {
-                    Level = g.Key, Users = users, Plays = plays,
-                    PlaysPerUser = Math.Round((decimal)plays / users, 2, MidpointRounding.AwayFromZero),
+                    Level = g.Key, Users = users, Plays = count,
+                    PlaysPerUser = Math.Round((decimal)count / users, 2, MidpointRounding.AwayFromZero),
                 };
             })];
 
-    public static List<DailyActiveUsersRow> RawDailyActiveUsers(QueryFilter filter)
-        => [.. RawPlays(filter)
+    public static List<DailyActiveUsersRow> RawDailyActiveUsers(QueryFilter filter) => DailyActiveUsers(RawPlays(filter));
+
+    public static List<DailyActiveUsersRow> DailyActiveUsers(IReadOnlyList<RawPlay> plays)
+        => [.. plays
             .GroupBy(p => DateOnly.FromDateTime(p.StartTime))
             .OrderBy(g => g.Key)
             .Select(g => new DailyActiveUsersRow { Date = g.Key, Users = g.Select(p => p.UserId).Distinct().LongCount() })];
 
-    public static List<TopLocationRow> RawTopLocations(QueryFilter filter, int limit)
-        => [.. RawPlays(filter)
+    public static List<TopLocationRow> RawTopLocations(QueryFilter filter, int limit) => TopLocations(RawPlays(filter), limit);
+
+    public static List<TopLocationRow> TopLocations(IReadOnlyList<RawPlay> plays, int limit)
+        => [.. plays
             .GroupBy(p => p.Location)
             .Select(g => new TopLocationRow { Location = g.Key, Plays = g.LongCount() })
             .OrderByDescending(r => r.Plays)
@@ -209,3 +227,6 @@ internal static class QueryOracle
         return rows;
     }
 }
+
+/// <summary>One play as the raw events give it.</summary>
+public sealed record RawPlay(DateTime StartTime, int UserId, string? Level, string? Location);

@@ -30,6 +30,7 @@ public sealed partial class SongPlayQueriesSqlTests(SampleWarehouseFixture sampl
         ("level-comparison", p => p.LevelComparison(), async p => (await p.LevelComparison().ToListAsync()).Count),
         ("daily-active-users", p => p.DailyActiveUsers(), async p => (await p.DailyActiveUsers().ToListAsync()).Count),
         ("user-history", p => p.UserHistory(15), async p => (await p.UserHistory(15).ToListAsync()).Count),
+        ("summary", SongPlayQueries.PlaySummaryQuery, async p => (int)(await p.SummaryAsync()).Plays),
     ];
 
     // Constructs PostgreSQL has and Redshift rejects or lacks (REDSHIFT.md §1), or that would mean the

@@ -127,6 +127,32 @@ public sealed class SongPlayQueriesTests(SampleWarehouseFixture sample) : IClass
     }
 
     [Theory]
+    [MemberData(nameof(Filters))]
+    public async Task Summary_equals_sql_and_the_raw_json(string filterName)
+    {
+        var filter = QueryFilter.All[filterName];
+        await using var context = sample.CreateContext();
+
+        var actual = await Apply(context, filter).SummaryAsync();
+
+        Assert.Equal(await QueryOracle.SummaryAsync(sample.ConnectionString, filter), actual);
+        var raw = QueryOracle.RawPlays(filter);
+        Assert.Equal(
+            (raw.LongCount(), raw.Select(p => p.UserId).Distinct().LongCount(), raw.Min(p => p.StartTime), raw.Max(p => p.StartTime)),
+            (actual.Plays, actual.Listeners, actual.FirstPlay!.Value, actual.LastPlay!.Value));
+    }
+
+    [Fact]
+    public async Task Summary_of_no_plays_is_zeros_and_no_dates()
+    {
+        await using var context = sample.CreateContext();
+
+        var actual = await context.SongPlays.Between(new DateTime(2019, 1, 1), null).SummaryAsync();
+
+        Assert.Equal(new PlaySummaryRow { Plays = 0, Listeners = 0, MatchedPlays = 0, Songs = 0, Artists = 0, FirstPlay = null, LastPlay = null }, actual);
+    }
+
+    [Theory]
     [InlineData("none", 15)]
     [InlineData("none", 49)]
     [InlineData("window", 49)]

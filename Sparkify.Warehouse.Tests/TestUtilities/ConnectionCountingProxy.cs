@@ -54,31 +54,20 @@ public sealed class ConnectionCountingProxy : IAsyncDisposable
         }
     }
 
-    private async Task AcceptAsync()
+    private Task AcceptAsync() => LoopbackAccept.EachAsync(_listener, Accepted, _stop.Token);
+
+    private void Accepted(TcpClient client)
     {
-        while (!_stop.IsCancellationRequested)
+        var open = Interlocked.Increment(ref _open);
+        Interlocked.Increment(ref _total);
+        int peak;
+        while (open > (peak = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, open, peak) != peak)
         {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
+        }
 
-            var open = Interlocked.Increment(ref _open);
-            Interlocked.Increment(ref _total);
-            int peak;
-            while (open > (peak = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, open, peak) != peak)
-            {
-            }
-
-            lock (_gate)
-            {
-                _connections.Add(RelayAsync(client));
-            }
+        lock (_gate)
+        {
+            _connections.Add(RelayAsync(client));
         }
     }
 

@@ -60,9 +60,18 @@ internal static class TestPostgres
     {
         foreach (var home in Directory.GetDirectories(Path.GetTempPath(), HomePrefix + "*"))
         {
-            if (int.TryParse(Path.GetFileName(home)[HomePrefix.Length..], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            // This process starts its server once, after this sweep, so a home named for its own pid is a
+            // leftover of an earlier process that had the same pid.
+            if (int.TryParse(Path.GetFileName(home)[HomePrefix.Length..], out var pid) && (pid == Environment.ProcessId || !Directory.Exists($"/proc/{pid}")))
             {
-                await new LocalPostgresServer(home).DeleteAsync();
+                try
+                {
+                    await new LocalPostgresServer(home).DeleteAsync();
+                }
+                catch (IOException)
+                {
+                    // Another test process sweeping at the same moment removed it first.
+                }
             }
         }
     }

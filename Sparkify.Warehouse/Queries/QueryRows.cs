@@ -113,3 +113,28 @@ public sealed record UserHistoryRow
     /// <summary>The user's level at play time (<c>level</c>).</summary>
     public string? Level { get; init; }
 }
+
+/// <summary>The headline numbers of a set of plays (<see cref="SongPlayQueries.SummaryAsync"/>).</summary>
+public sealed record PlaySummaryRow
+{
+    /// <summary>Plays, matched or not.</summary>
+    public required long Plays { get; init; }
+
+    /// <summary>Distinct users with at least one play.</summary>
+    public required long Listeners { get; init; }
+
+    /// <summary>Plays matched to a song (<c>song_id</c> not null).</summary>
+    public required long MatchedPlays { get; init; }
+
+    /// <summary>Distinct songs played (matched plays only).</summary>
+    public required long Songs { get; init; }
+
+    /// <summary>Distinct artists played (matched plays only).</summary>
+    public required long Artists { get; init; }
+
+    /// <summary>The earliest <c>start_time</c>, UTC; null when there are no plays.</summary>
+    public DateTime? FirstPlay { get; init; }
+
+    /// <summary>The latest <c>start_time</c>, UTC; null when there are no plays.</summary>
+    public DateTime? LastPlay { get; init; }
+}

@@ -264,6 +264,32 @@ public static class SongPlayQueries
             });
     }
 
+    /// <summary>
+    /// The headline numbers of the plays: how many, by how many users, how many matched a song, how
+    /// many distinct songs and artists were played, and the first and last play. All zeros and null
+    /// times when there are no plays.
+    /// </summary>
+    /// <remarks>
+    /// One aggregate statement over the fact table; songs and artists are counted from the fact's own
+    /// <c>song_id</c> and <c>artist_id</c>, so unmatched plays count as plays but not as songs.
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// var summary = await context.SongPlays.ForLevel("paid").SummaryAsync();
+    /// var matchedShare = summary.Plays == 0 ? 0 : (double)summary.MatchedPlays / summary.Plays;
+    /// </code>
+    /// </example>
+    /// <param name="plays">The plays to summarise.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>One row.</returns>
+    public static async Task<PlaySummaryRow> SummaryAsync(this IQueryable<SongPlay> plays, CancellationToken cancellationToken = default)
+    {
+        var rows = await PlaySummaryQuery(plays).ToListAsync(cancellationToken).ConfigureAwait(false);
+
+        // Grouping by a constant yields no group, and so no row, when there are no plays.
+        return rows.SingleOrDefault() ?? new PlaySummaryRow { Plays = 0, Listeners = 0, MatchedPlays = 0, Songs = 0, Artists = 0 };
+    }
+
     /// <summary>The grouped query behind <see cref="PlaysByHourAsync"/>: only hours that have plays.</summary>
     internal static IQueryable<PlaysByHourRow> PlaysByHourCounts(IQueryable<SongPlay> plays)
     {
@@ -285,6 +311,28 @@ public static class SongPlayQueries
         return plays
             .GroupBy(p => (int)p.StartTime.DayOfWeek)
             .Select(g => new PlaysByWeekdayRow { Weekday = g.Key, Plays = g.LongCount() });
+    }
+
+    /// <summary>The aggregate behind <see cref="SummaryAsync"/>: one row, or none when there are no plays.</summary>
+    internal static IQueryable<PlaySummaryRow> PlaySummaryQuery(IQueryable<SongPlay> plays)
+    {
+        ArgumentNullException.ThrowIfNull(plays);
+
+        // Written for both targets: Npgsql turns a counted predicate into COUNT(*) FILTER (WHERE ...),
+        // which Redshift lacks, so matched plays are a sum of 1s; and SQL's COUNT(DISTINCT) skips NULL,
+        // so unmatched plays add no song or artist.
+        return plays
+            .GroupBy(p => 1)
+            .Select(g => new PlaySummaryRow
+            {
+                Plays = g.LongCount(),
+                Listeners = g.Select(p => p.UserId).Distinct().LongCount(),
+                MatchedPlays = g.Sum(p => p.SongId != null ? 1L : 0L),
+                Songs = g.Select(p => p.SongId).Distinct().LongCount(),
+                Artists = g.Select(p => p.ArtistId).Distinct().LongCount(),
+                FirstPlay = g.Min(p => (DateTime?)p.StartTime),
+                LastPlay = g.Max(p => (DateTime?)p.StartTime),
+            });
     }
 
     /// <summary>
@@ -314,7 +362,7 @@ public static class SongPlayQueries
     /// <c>Take</c> with the count written into the SQL as a literal. Redshift documents
     /// <c>LIMIT</c> as taking a number, not an expression, so a bound parameter there is avoided.
     /// </summary>
-    private static IQueryable<T> TakeLiteral<T>(IQueryable<T> source, int count)
+    internal static IQueryable<T> TakeLiteral<T>(IQueryable<T> source, int count)
         => source.Provider.CreateQuery<T>(Expression.Call(
             typeof(Queryable),
             nameof(Queryable.Take),
