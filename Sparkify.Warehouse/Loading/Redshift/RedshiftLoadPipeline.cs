@@ -83,7 +83,11 @@ internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions opt
             Region = options.S3.Region ?? S3Settings.DefaultRegion,
             MaxErrors = run.MaxErrors,
         });
-        var captureErrors = LoadStep.Statement(RedshiftCopyCommandBuilder.CaptureErrorsSql(IsServerless(options))) with { Parameters = CaptureParameters };
+        var captureErrors = LoadStep.Statement(RedshiftCopyCommandBuilder.CaptureErrorsSql(IsServerless(options))) with
+        {
+            Parameters = CaptureParameters,
+            Note = "session and since: what SELECT pg_backend_pid() and SELECT GETDATE() answered at the start of the load (NULL in a plan)",
+        };
 
         // TRUNCATE would commit the open transaction on Redshift: staging is emptied with DELETE.
         List<LoadStep> body =
@@ -149,7 +153,7 @@ internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions opt
             captureErrors with
             {
                 When = () => _session is not null && _since is not null,
-                Note = "only when the load fails after it began COPYing, after the rollback, on a second connection: the rollback took the rejects it had recorded",
+                Note = "only when the load fails after it began COPYing: after the rollback, on a second connection, the rejects it had recorded are recorded again",
             },
         ];
         return new LoadPlan(prologue, body, []) { OnFailure = onFailure };
