@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Loading;
@@ -140,7 +139,7 @@ public sealed class RedshiftLoadFixesTests(RedshiftStandInFixture fixture) : ICl
             """);
         try
         {
-            var logger = new WarningLog();
+            var logger = new WarningLog<WarehouseLoader>();
             var options = Options(standIn, serverless: false);
             options.ConnectionString = new NpgsqlConnectionStringBuilder(standIn.ConnectionString) { Username = role, Password = password }.ConnectionString;
             var sentBefore = standIn.Statements.Count;
@@ -207,22 +206,4 @@ public sealed class RedshiftLoadFixesTests(RedshiftStandInFixture fixture) : ICl
            + ",\"status\":200,\"ts\":" + ts.ToString(CultureInfo.InvariantCulture) + ",\"userAgent\":\"test\",\"userId\":\"" + userId + "\"}";
 
     private static string Json(string? text) => text is null ? "null" : "\"" + text + "\"";
-
-    private sealed class WarningLog : ILogger<WarehouseLoader>
-    {
-        public List<string> Warnings { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel == LogLevel.Warning)
-            {
-                Warnings.Add(formatter(state, exception));
-            }
-        }
-    }
 }
