@@ -1,5 +1,4 @@
 using System.Runtime.Versioning;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sparkify.Warehouse.Cli;
 using Sparkify.Warehouse.Tests.TestUtilities;
@@ -157,7 +156,7 @@ public sealed class SecretsTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
         try
         {
             await File.WriteAllTextAsync(path, content);
-            var logger = new RecordingLogger();
+            var logger = new WarningLog<SecretsTests>();
 
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
             Assert.Equal(holdsSecret, SecretFilePermissions.Check(path, logger));
@@ -190,23 +189,5 @@ public sealed class SecretsTests(SparkifySampleInS3 s3) : IClassFixture<Sparkify
         Assert.Equal(expectedRuns, runs.Count);
         AssertNoSecret("load_runs", string.Join('\n', runs));
         AssertNoSecret("load_errors", string.Join('\n', errors));
-    }
-
-    private sealed class RecordingLogger : ILogger
-    {
-        public List<string> Warnings { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel == LogLevel.Warning)
-            {
-                Warnings.Add(formatter(state, exception));
-            }
-        }
     }
 }

@@ -141,6 +141,31 @@ internal static class LoadRunLog
         }
     }
 
+    /// <summary>The rejects <c>load_errors</c> holds for a run, in the order they were recorded.</summary>
+    public static async Task<IReadOnlyList<LoadError>> ReadErrorsAsync(NpgsqlConnection connection, Guid runId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT source, line_number, column_name, reason, raw_line FROM load_errors WHERE run_id = @run_id ORDER BY load_error_id",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlDbType.Varchar) { Value = runId.ToString() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var errors = new List<LoadError>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            errors.Add(new LoadError
+            {
+                RunId = runId,
+                Source = reader.GetString(0),
+                LineNumber = reader.GetInt64(1),
+                ColumnName = reader.IsDBNull(2) ? null : reader.GetString(2),
+                Reason = reader.GetString(3),
+                RawLine = reader.IsDBNull(4) ? null : reader.GetString(4),
+            });
+        }
+
+        return errors;
+    }
+
     private static Task WriteNullableAsync(NpgsqlBinaryImporter importer, string? value, CancellationToken cancellationToken)
         => value is null ? importer.WriteNullAsync(cancellationToken) : importer.WriteAsync(value, NpgsqlDbType.Varchar, cancellationToken);
 

@@ -10,4 +10,14 @@ public sealed class RedshiftSettings
     /// prefixes. Null: Redshift loads <c>COPY</c> the whole source prefix.
     /// </summary>
     public string? ManifestPrefix { get; set; }
+
+    /// <summary>
+    /// The warehouse is a Redshift Serverless workgroup, which has the <c>SYS_*</c> monitoring views
+    /// but no <c>STL_*</c> views: loads then read the rejects of their COPYs from
+    /// <c>sys_load_error_detail</c> instead of <c>stl_load_errors</c>. Not needed when the connection
+    /// string's host is a Serverless endpoint (<c>*.redshift-serverless.amazonaws.com</c>), which is
+    /// recognised; set it for a Serverless workgroup reached through another name (a VPC endpoint,
+    /// a tunnel).
+    /// </summary>
+    public bool Serverless { get; set; }
 }

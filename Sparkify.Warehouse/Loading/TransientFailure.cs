@@ -25,7 +25,7 @@ internal static class TransientFailure
                 case OperationCanceledException:
                     return false;
                 case PostgresException pg:
-                    return IsTransientSqlState(pg.SqlState);
+                    return IsTransientSqlState(pg.SqlState) || IsRedshiftTransient(pg);
                 case NpgsqlException { InnerException: NpgsqlException }:
                     continue;
                 case NpgsqlException npgsql:
@@ -52,4 +52,34 @@ internal static class TransientFailure
     internal static bool IsTransientSqlState(string sqlState)
         => sqlState.StartsWith("08", StringComparison.Ordinal)
            || sqlState is "57P01" or "57P02" or "57P03" or "53300" or "40001" or "40P01";
+
+    /// <summary>
+    /// Redshift's transient errors, which it reports with the catch-all SQLSTATE XX000 and a numeric
+    /// code in the message: 1023, a serializable isolation violation between concurrent transactions
+    /// (<c>ERROR: 1023 DETAIL: Serializable isolation violation on table …</c>), which AWS says to
+    /// resolve by running the transaction again; and a deadlock between lock waits
+    /// (<c>deadlock detected</c>), which Redshift resolves by aborting one of the transactions.
+    /// </summary>
+    internal static bool IsRedshiftTransient(PostgresException exception)
+        => exception.SqlState == "XX000"
+           && (RedshiftCode(exception.MessageText) == "1023"
+               || Mentions(exception, "Serializable isolation violation")
+               || Mentions(exception, "deadlock detected"));
+
+    // Redshift puts the code first: "1023" alone, or "1023: ..." (with the detail in DETAIL).
+    private static string RedshiftCode(string message)
+    {
+        var text = message.TrimStart();
+        var end = 0;
+        while (end < text.Length && char.IsAsciiDigit(text[end]))
+        {
+            end++;
+        }
+
+        return text[..end];
+    }
+
+    private static bool Mentions(PostgresException exception, string phrase)
+        => exception.MessageText.Contains(phrase, StringComparison.OrdinalIgnoreCase)
+           || exception.Detail?.Contains(phrase, StringComparison.OrdinalIgnoreCase) == true;
 }

@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Infrastructure.Internal;
 using Sparkify.Warehouse.Loading.Ledger;
 using Sparkify.Warehouse.Loading.PostgreSql;
@@ -171,8 +170,7 @@ public sealed class WarehouseLoader
             {
                 await executor.RollBackQuietlyAsync().ConfigureAwait(false);
                 var transient = !run.Committing && TransientFailure.Is(exception);
-                var failed = run.Failed(Failure(exception, run.RunId, run.Committing, transient && willRetry));
-                await RecordFailureAsync(connectionString, failed, run.Rejects()).ConfigureAwait(false);
+                var failed = await RecordFailureAsync(connectionString, plan, run, exception, reason => Failure(reason, run.RunId, run.Committing, transient && willRetry)).ConfigureAwait(false);
                 throw Rethrow(exception, failed, transient, cancellationToken);
             }
 
@@ -192,7 +190,7 @@ public sealed class WarehouseLoader
         if (_options.Provider == WarehouseProvider.Redshift)
         {
             _logger.LogInformation("Redshift loads COPY every file under the sources (a prefix COPY): the ledger of loaded files and the manifest prefix are not used on Redshift yet");
-            return new RedshiftLoadPipeline(run, _options);
+            return new RedshiftLoadPipeline(run, _options, _logger);
         }
 
         // The staging tables' layout comes from the model; building it needs no server.
@@ -256,23 +254,75 @@ public sealed class WarehouseLoader
         }
     }
 
-    private async Task RecordFailureAsync(string connectionString, LoadResult failed, IReadOnlyList<LoadError> rejects)
+    /// <summary>
+    /// Records a failed run on a fresh connection: first the plan's <see cref="LoadPlan.OnFailure"/>
+    /// steps (which may record rejects the rollback discarded), then its rejects and its row in
+    /// <c>load_runs</c>. When the recorded rejects exceed the budget, the run fails for that, reported
+    /// as a load over <c>--max-errors</c> is on every target, whatever statement noticed it first.
+    /// </summary>
+    private async Task<LoadResult> RecordFailureAsync(string connectionString, LoadPlan plan, LoadAttempt run, Exception exception, Func<Exception, string> failure)
     {
-        _logger.LogError("Load {RunId} failed: {Error}", failed.RunId, failed.Error);
+        LoadResult? failed = null;
         try
         {
             // A fresh connection: the load's own may be the thing that broke. Not cancellable: a
             // cancelled load must still be recorded.
             await using var audit = new NpgsqlConnection(connectionString);
             await audit.OpenAsync(CancellationToken.None).ConfigureAwait(false);
-            await LoadRunLog.WriteErrorsAsync(audit, rejects, CancellationToken.None).ConfigureAwait(false);
+            if (plan.OnFailure.Count > 0)
+            {
+                exception = await RunOnFailureAsync(audit, plan.OnFailure, run, exception).ConfigureAwait(false);
+            }
+
+            failed = run.Failed(failure(exception));
+            _logger.LogError("Load {RunId} failed: {Error}", failed.RunId, failed.Error);
+            if (plan.OnFailure.Count == 0)
+            {
+                // Rejects held in memory (PostgreSQL's); a plan with failure steps keeps them in load_errors.
+                await LoadRunLog.WriteErrorsAsync(audit, run.Rejects(), CancellationToken.None).ConfigureAwait(false);
+            }
+
             await LoadRunLog.FinishAsync(audit, failed, DateTime.UtcNow, CancellationToken.None).ConfigureAwait(false);
+            return failed;
         }
-        catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException)
+        catch (Exception recording) when (recording is NpgsqlException or IOException or TimeoutException)
         {
             // The database is gone too; the next load marks this run as abandoned.
-            _logger.LogWarning("Could not record the failure of load {RunId}: {Error}", failed.RunId, ErrorText.Describe(exception));
+            failed ??= run.Failed(failure(exception));
+            _logger.LogError("Load {RunId} failed: {Error}", failed.RunId, failed.Error);
+            _logger.LogWarning("Could not record the failure of load {RunId}: {Error}", failed.RunId, ErrorText.Describe(recording));
+            return failed;
         }
+    }
+
+    /// <summary>
+    /// Runs the plan's failure steps on <paramref name="audit"/>, then reads back the rejects the run
+    /// has in <c>load_errors</c>; returns the failure to report.
+    /// </summary>
+    private async Task<Exception> RunOnFailureAsync(NpgsqlConnection audit, IReadOnlyList<LoadStep> steps, LoadAttempt run, Exception exception)
+    {
+        await using var executor = new NpgsqlLoadExecutor(audit, StatementSent, owned: false);
+        try
+        {
+            await RunStepsAsync(steps, executor, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (PostgresException capture)
+        {
+            _logger.LogWarning("Could not record the rejects of failed load {RunId}: {Error}", run.RunId, ErrorText.Describe(capture));
+            return exception;
+        }
+
+        var recorded = await LoadRunLog.ReadErrorsAsync(audit, run.RunId, CancellationToken.None).ConfigureAwait(false);
+        if (recorded.Count == 0)
+        {
+            return exception;
+        }
+
+        run.Rejected = Math.Max(run.Rejected, recorded.Count);
+        run.Rejects = () => recorded;
+        return run.Rejected > run.MaxErrors
+            ? new RejectLimitExceededException(run.Rejected, run.MaxErrors, recorded)
+            : exception;
     }
 
     private static Exception Rethrow(Exception exception, LoadResult failed, bool transient, CancellationToken cancellationToken)

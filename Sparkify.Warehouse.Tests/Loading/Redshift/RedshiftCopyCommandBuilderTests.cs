@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Sparkify.Warehouse.Entities;
+using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Loading.Redshift;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Tests.TestUtilities;
@@ -16,6 +17,7 @@ public sealed class RedshiftCopyCommandBuilderTests
         FROM 's3://udacity-dend/song_data'
         IAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'
         FORMAT AS JSON 'auto'
+        TRIMBLANKS
         REGION 'us-west-2'
         MAXERROR 0
         COMPUPDATE OFF
@@ -27,6 +29,7 @@ public sealed class RedshiftCopyCommandBuilderTests
         FROM 's3://udacity-dend/log_data'
         IAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'
         FORMAT AS JSON 's3://udacity-dend/log_json_path.json'
+        TRIMBLANKS
         REGION 'us-west-2'
         MAXERROR 0
         COMPUPDATE OFF
@@ -35,9 +38,17 @@ public sealed class RedshiftCopyCommandBuilderTests
 
     private const string CaptureErrors = """
         INSERT INTO load_errors (run_id, source, line_number, column_name, reason, raw_line)
-        SELECT '3f2504e0-4f89-11d3-9a0c-0305e82c3301', TRIM(filename), line_number, NULLIF(TRIM(colname), ''), TRIM(err_reason), TRIM(raw_line)
+        SELECT @run_id, TRIM(filename), line_number, NULLIF(TRIM(colname), ''), TRIM(err_reason), TRIM(raw_line)
         FROM stl_load_errors
-        WHERE query = pg_last_copy_id()
+        WHERE session = @session AND starttime >= @since
+        """;
+
+    // Serverless has no STL views; its SYS view keeps no copy of the rejected record.
+    private const string ServerlessCaptureErrors = """
+        INSERT INTO load_errors (run_id, source, line_number, column_name, reason, raw_line)
+        SELECT @run_id, TRIM(file_name), line_number, NULLIF(TRIM(column_name), ''), TRIM(error_message), NULL
+        FROM sys_load_error_detail
+        WHERE session_id = @session AND start_time >= @since
         """;
 
     private static readonly RedshiftCopyRequest Udacity = new()
@@ -95,14 +106,17 @@ public sealed class RedshiftCopyCommandBuilderTests
             {
                 Assert.Equal(("staging_songs", "s3://udacity-dend/song_data"), (songs.Table, songs.Source));
                 Assert.Equal(SongsCopy, songs.CopySql);
-                Assert.Equal(CaptureErrors, songs.CaptureErrorsSql);
+                Assert.Equal(SongsCopy.Replace("STATUPDATE ON", "STATUPDATE OFF", StringComparison.Ordinal), songs.NonOwnerCopySql);
             },
             events =>
             {
                 Assert.Equal(("staging_events", "s3://udacity-dend/log_data"), (events.Table, events.Source));
                 Assert.Equal(EventsCopy, events.CopySql);
-                Assert.Equal(CaptureErrors, events.CaptureErrorsSql);
+                Assert.Equal(EventsCopy.Replace("STATUPDATE ON", "STATUPDATE OFF", StringComparison.Ordinal), events.NonOwnerCopySql);
             });
+        Assert.Equal(CaptureErrors, RedshiftCopyCommandBuilder.CaptureErrorsSql(serverless: false));
+        Assert.Equal(ServerlessCaptureErrors, RedshiftCopyCommandBuilder.CaptureErrorsSql(serverless: true));
+        Assert.DoesNotContain("stl_", ServerlessCaptureErrors, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -110,9 +124,12 @@ public sealed class RedshiftCopyCommandBuilderTests
     {
         var commands = RedshiftCopyCommandBuilder.Build(Udacity);
 
+        // The capture is sent with bind parameters; sqlfluff reads it with literals in their place.
+        var values = new Dictionary<string, object?> { ["run_id"] = Udacity.RunId.ToString(), ["session"] = 1073, ["since"] = new DateTime(2026, 12, 6, 4, 0, 0) };
         await Sqlfluff.AssertParsesAsync(
-            string.Join(";\n", commands.SelectMany(c => new[] { c.CopySql, c.CaptureErrorsSql })) + ";\n",
-            statements: 4);
+            string.Join(";\n", commands.SelectMany(c => new[] { c.CopySql, c.NonOwnerCopySql })
+                .Concat(new[] { false, true }.Select(serverless => LoadRunLog.Preview(RedshiftCopyCommandBuilder.CaptureErrorsSql(serverless), values)))) + ";\n",
+            statements: 6);
     }
 
     [Fact]
@@ -127,6 +144,7 @@ public sealed class RedshiftCopyCommandBuilderTests
             IAM_ROLE default
             FORMAT AS JSON 'auto'
             GZIP
+            TRIMBLANKS
             REGION 'us-west-2'
             MAXERROR 100000
             COMPUPDATE OFF

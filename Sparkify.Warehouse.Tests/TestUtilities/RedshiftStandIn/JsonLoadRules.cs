@@ -84,6 +84,12 @@ internal static class JsonLoadRules
                 return (null, null);
             }
 
+            // Before the length check: what TRIMBLANKS removes does not count against the column.
+            if (command.TrimBlanks && column.DataType == "character varying")
+            {
+                text = text.TrimEnd(' ');
+            }
+
             if (text.Contains('\0', StringComparison.Ordinal))
             {
                 return (null, (1220, "String contains invalid or unsupported UTF8 codepoints"));

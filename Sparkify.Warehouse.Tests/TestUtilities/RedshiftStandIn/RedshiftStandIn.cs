@@ -25,6 +25,8 @@ public sealed class RedshiftStandIn : IAsyncDisposable
             END IF;
             RAISE EXCEPTION USING MESSAGE = message, ERRCODE = sqlstate, DETAIL = detail;
         END $$;
+        -- Redshift's clock function: the current statement's start, in UTC, without time zone.
+        CREATE FUNCTION getdate() RETURNS timestamp LANGUAGE sql STABLE AS $$ SELECT statement_timestamp() AT TIME ZONE 'UTC' $$;
         CREATE TABLE stl_load_errors (
             userid integer, slice integer, tbl integer, starttime timestamp, session integer, query integer,
             filename character(256), line_number bigint, colname character(127), type character(10),
@@ -179,14 +181,14 @@ public sealed class RedshiftStandIn : IAsyncDisposable
             {
                 batch.BatchCommands.Add(Insert(
                     "INSERT INTO stl_load_errors (userid, slice, tbl, starttime, session, query, filename, line_number, colname, type, col_length, position, raw_line, raw_field_value, err_code, err_reason, is_partial, start_offset) "
-                    + "VALUES (100, 0, to_regclass($1)::oid::integer, now(), $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12, 0, 0)",
+                    + "VALUES (100, 0, to_regclass($1)::oid::integer, (now() AT TIME ZONE 'UTC'), $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12, 0, 0)",
                     table, session, (int)queryId, Left(reject.FileName, 256), reject.LineNumber, Left(reject.ColumnName, 127), Left(RedshiftTypeName(reject.ColumnType), 10), length,
                     Left(reject.RawLine, 1024), Left(reject.RawFieldValue, 1024), reject.ErrorCode, Left(reject.Reason, 100)));
             }
 
             batch.BatchCommands.Add(Insert(
                 "INSERT INTO sys_load_error_detail (user_id, query_id, transaction_id, session_id, database_name, table_id, start_time, file_name, line_number, column_name, column_type, column_length, position, error_code, error_message) "
-                + "VALUES (100, $2, 0, $3, current_database(), to_regclass($1)::oid::integer, now(), $4, $5, $6, $7, $8, 0, $9, $10)",
+                + "VALUES (100, $2, 0, $3, current_database(), to_regclass($1)::oid::integer, (now() AT TIME ZONE 'UTC'), $4, $5, $6, $7, $8, 0, $9, $10)",
                 table, queryId, session, Left(reject.FileName, 1280), reject.LineNumber, Left(reject.ColumnName, 127), Left(RedshiftTypeName(reject.ColumnType), 128), length,
                 reject.ErrorCode, Left(reject.Reason, 512)));
         }

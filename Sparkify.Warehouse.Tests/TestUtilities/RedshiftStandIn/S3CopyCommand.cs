@@ -33,6 +33,9 @@ internal sealed record S3CopyCommand
 
     public bool TruncateColumns { get; init; }
 
+    /// <summary>TRIMBLANKS: the trailing blanks of VARCHAR values are removed (CHAR values keep theirs).</summary>
+    public bool TrimBlanks { get; init; }
+
     private static readonly HashSet<string> IgnoredWithValue = new(StringComparer.OrdinalIgnoreCase) { "REGION", "TIMEFORMAT", "DATEFORMAT", "COMPUPDATE", "STATUPDATE", "ACCEPTINVCHARS" };
 
     /// <summary>The command, or null when this is not a COPY from S3 (COPY FROM STDIN, TO STDOUT …), which Redshift refuses.</summary>
@@ -123,6 +126,9 @@ internal sealed record S3CopyCommand
                     break;
                 case "TRUNCATECOLUMNS":
                     command = command with { TruncateColumns = true };
+                    break;
+                case "TRIMBLANKS":
+                    command = command with { TrimBlanks = true };
                     break;
                 case var _ when IgnoredWithValue.Contains(option):
                     NextValue();

@@ -68,6 +68,11 @@ internal static class WarehouseOptionsBinding
             problems.Add($"{names[nameof(WarehouseOptions.S3), nameof(S3Settings.Anonymous)]} is {InputDisplay.Quote(anonymous)}; it must be true or false.");
         }
 
+        if (Set(section[$"{nameof(WarehouseOptions.Redshift)}:{nameof(RedshiftSettings.Serverless)}"]) is { } serverless && !bool.TryParse(serverless, out _))
+        {
+            problems.Add($"{names[nameof(WarehouseOptions.Redshift), nameof(RedshiftSettings.Serverless)]} is {InputDisplay.Quote(serverless)}; it must be true or false.");
+        }
+
         if (problems.Count > 0)
         {
             throw new OptionsValidationException(Options.DefaultName, typeof(WarehouseOptions), problems);
@@ -156,10 +161,18 @@ internal sealed class WarehouseOptionsValidator(WarehouseSettingNames names, boo
         {
             problems.Add($"{names[nameof(WarehouseOptions.Redshift)]} must not be null.");
         }
-        else if (!string.IsNullOrWhiteSpace(redshift.ManifestPrefix)
-            && RedshiftManifest.PrefixProblem(redshift.ManifestPrefix, names[nameof(WarehouseOptions.Redshift), nameof(RedshiftSettings.ManifestPrefix)]) is { } prefixProblem)
+        else
         {
-            problems.Add(prefixProblem);
+            if (!string.IsNullOrWhiteSpace(redshift.ManifestPrefix)
+                && RedshiftManifest.PrefixProblem(redshift.ManifestPrefix, names[nameof(WarehouseOptions.Redshift), nameof(RedshiftSettings.ManifestPrefix)]) is { } prefixProblem)
+            {
+                problems.Add(prefixProblem);
+            }
+
+            if (redshift.Serverless && options.Provider != WarehouseProvider.Redshift)
+            {
+                problems.Add($"{names[nameof(WarehouseOptions.Redshift), nameof(RedshiftSettings.Serverless)]} is true, but the provider is {WarehouseProviderNames.Format(options.Provider)}; Serverless applies to Redshift only.");
+            }
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

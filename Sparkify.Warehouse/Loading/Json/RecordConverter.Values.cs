@@ -29,6 +29,15 @@ internal sealed partial class RecordConverter
         switch (definition.Type)
         {
             case StagingColumnType.Text:
+                // Trailing blanks are insignificant: Redshift ignores them when it compares VARCHARs and
+                // its COPY drops them (TRIMBLANKS), so PostgreSQL staging drops them too, before the
+                // length check, and both targets match titles, names and user ids alike.
+                while (value.Length > 0 && _text[value.Start + value.Length - 1] == (byte)' ')
+                {
+                    value.Length--;
+                }
+
+                bytes = _text.AsSpan(value.Start, value.Length);
                 if (kind == ValueKind.Container && !Utf8.IsValid(bytes))
                 {
                     reason = "nested JSON text is not valid UTF-8";

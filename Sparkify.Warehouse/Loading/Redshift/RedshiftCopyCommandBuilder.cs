@@ -39,16 +39,15 @@ internal sealed record RedshiftCopyRequest
     public int MaxErrors { get; init; }
 }
 
-/// <summary>
-/// One COPY into a staging table, and the statement that records its rejected records in
-/// <c>load_errors</c>; run <see cref="CaptureErrorsSql"/> right after <see cref="CopySql"/> on the
-/// same connection, because it finds the COPY through <c>pg_last_copy_id()</c>, which is per session.
-/// </summary>
+/// <summary>One COPY into a staging table, in the two forms a load chooses from.</summary>
 /// <param name="Table">The staging table.</param>
 /// <param name="Source">The S3 URI copied from.</param>
-/// <param name="CopySql">The COPY statement.</param>
-/// <param name="CaptureErrorsSql">The INSERT into <c>load_errors</c> of this COPY's rejects.</param>
-internal sealed record RedshiftCopyCommand(string Table, string Source, string CopySql, string CaptureErrorsSql);
+/// <param name="CopySql">The COPY with <c>STATUPDATE ON</c>, for a loader that owns the staging tables.</param>
+/// <param name="NonOwnerCopySql">
+/// The same COPY with <c>STATUPDATE OFF</c>: only a table's owner (or a superuser) may update its
+/// statistics, so a loader that does not own the staging tables leaves them as they are.
+/// </param>
+internal sealed record RedshiftCopyCommand(string Table, string Source, string CopySql, string NonOwnerCopySql);
 
 /// <summary>
 /// Builds the Redshift statements of a load: <c>COPY ... FROM 's3://...'</c> for each staging table
@@ -70,7 +69,11 @@ internal sealed record RedshiftCopyCommand(string Table, string Source, string C
 /// </list>
 /// <c>COMPUPDATE OFF</c> skips the compression analysis that would otherwise run on each load into an
 /// emptied staging table; <c>STATUPDATE ON</c> keeps planner statistics right for the star inserts that
-/// read staging (it needs the table owner or a superuser). The data prefixes must not mix gzip and
+/// read staging (it needs the table owner or a superuser; a loader that does not own the staging
+/// tables sends <c>STATUPDATE OFF</c>). <c>TRIMBLANKS</c> removes the trailing blanks of every
+/// VARCHAR value, as the PostgreSQL path does when it stages: Redshift ignores trailing blanks when it
+/// compares VARCHARs and PostgreSQL does not, so without it the title/artist match and the
+/// natural-key dedupe could pair different rows on the two targets. The data prefixes must not mix gzip and
 /// plain objects: <c>GZIP</c> applies to every file a COPY reads.
 /// </remarks>
 internal static partial class RedshiftCopyCommandBuilder
@@ -130,20 +133,17 @@ internal static partial class RedshiftCopyCommandBuilder
             jsonPaths = ValidateS3Uri(request.JsonPathsSource, "JSONPaths", requireObject: true);
         }
 
-        var runId = request.RunId.ToString("D", CultureInfo.InvariantCulture);
         var commands = new List<RedshiftCopyCommand>(2);
         if (songs is not null)
         {
-            commands.Add(new RedshiftCopyCommand("staging_songs", songs,
-                Copy("staging_songs", StagingSongColumns, songs, iamRole, "auto", region, request.MaxErrors, request.SongsGzip),
-                CaptureErrors(runId)));
+            var copy = Copy("staging_songs", StagingSongColumns, songs, iamRole, "auto", region, request.MaxErrors, request.SongsGzip);
+            commands.Add(new RedshiftCopyCommand("staging_songs", songs, copy + "ON", copy + "OFF"));
         }
 
         if (events is not null)
         {
-            commands.Add(new RedshiftCopyCommand("staging_events", events,
-                Copy("staging_events", StagingEventColumns, events, iamRole, jsonPaths!, region, request.MaxErrors, request.EventsGzip),
-                CaptureErrors(runId)));
+            var copy = Copy("staging_events", StagingEventColumns, events, iamRole, jsonPaths!, region, request.MaxErrors, request.EventsGzip);
+            commands.Add(new RedshiftCopyCommand("staging_events", events, copy + "ON", copy + "OFF"));
         }
 
         return commands;
@@ -166,6 +166,7 @@ internal static partial class RedshiftCopyCommandBuilder
             : throw new WarehouseException($"Source {InputDisplay.Quote(source)} mixes gzip-compressed (.json.gz) and plain (.json) files; Redshift COPY applies GZIP to every file of a prefix, so keep them under separate prefixes.");
     }
 
+    // Ends with "STATUPDATE ": the caller appends ON or OFF.
     private static string Copy(string table, IReadOnlyList<string> columns, string from, string iamRole, string format, string region, int maxErrors, bool? gzip)
     {
         var sql = new StringBuilder()
@@ -183,25 +184,38 @@ internal static partial class RedshiftCopyCommandBuilder
         }
 
         return sql
+            .Append("TRIMBLANKS\n")
             .Append("REGION ").Append(Literal(region)).Append('\n')
             .Append("MAXERROR ").Append(maxErrors.ToString(CultureInfo.InvariantCulture)).Append('\n')
             .Append("COMPUPDATE OFF\n")
-            .Append("STATUPDATE ON")
+            .Append("STATUPDATE ")
             .ToString();
     }
 
+    /// <summary>
+    /// The statement that records a load's rejected records in <c>load_errors</c>: every row the
+    /// error view holds for the load's session (<c>@session</c>, its <c>pg_backend_pid()</c>) since the
+    /// load began (<c>@since</c>, the server's <c>GETDATE()</c> when it did). It names the session
+    /// instead of relying on <c>pg_last_copy_id()</c>, so it reads the rejects of a COPY that failed
+    /// (past MAXERROR, which aborts the transaction and with it the rows this statement inserted) from
+    /// a second connection after the rollback; and the SYS views number queries differently from the
+    /// STL ones, so <c>pg_last_copy_id()</c> does not identify a COPY in <c>sys_load_error_detail</c>.
+    /// </summary>
     /// <remarks>
-    /// STL_LOAD_ERRORS, not SYS_LOAD_ERROR_DETAIL: <c>pg_last_copy_id()</c> returns an STL query id
-    /// (AWS documents the pair), while SYS views number queries differently; and only STL keeps the
-    /// offending record (<c>raw_line</c>, 1,024 bytes, which is exactly load_errors' cut). For JSON,
-    /// Redshift reports the line where the object ends, which for the one-line log events is the line
-    /// where it starts. STL views exist on provisioned clusters, not on Redshift Serverless.
+    /// A provisioned cluster: <c>stl_load_errors</c>, which keeps the offending record
+    /// (<c>raw_line</c>, 1,024 bytes, load_errors' cut). Serverless, which has no STL views:
+    /// <c>sys_load_error_detail</c>, which keeps no record, so <c>raw_line</c> stays NULL. For JSON both
+    /// report the line where the object ends, which for the one-line log events is where it starts.
     /// </remarks>
-    private static string CaptureErrors(string runId)
-        => "INSERT INTO load_errors (run_id, source, line_number, column_name, reason, raw_line)\n"
-            + "SELECT " + Literal(runId) + ", TRIM(filename), line_number, NULLIF(TRIM(colname), ''), TRIM(err_reason), TRIM(raw_line)\n"
-            + "FROM stl_load_errors\n"
-            + "WHERE query = pg_last_copy_id()";
+    public static string CaptureErrorsSql(bool serverless) => serverless
+        ? "INSERT INTO load_errors (run_id, source, line_number, column_name, reason, raw_line)\n"
+          + "SELECT @run_id, TRIM(file_name), line_number, NULLIF(TRIM(column_name), ''), TRIM(error_message), NULL\n"
+          + "FROM sys_load_error_detail\n"
+          + "WHERE session_id = @session AND start_time >= @since"
+        : "INSERT INTO load_errors (run_id, source, line_number, column_name, reason, raw_line)\n"
+          + "SELECT @run_id, TRIM(filename), line_number, NULLIF(TRIM(colname), ''), TRIM(err_reason), TRIM(raw_line)\n"
+          + "FROM stl_load_errors\n"
+          + "WHERE session = @session AND starttime >= @since";
 
     /// <summary>A SQL string literal. Validation already refused quotes; doubling them is the second line of defence.</summary>
     private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";

@@ -1,3 +1,7 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
 using Sparkify.Warehouse.Loading.Pipeline;
 using Sparkify.Warehouse.Loading.Sources;
 using Sparkify.Warehouse.Telemetry;
@@ -7,19 +11,57 @@ namespace Sparkify.Warehouse.Loading.Redshift;
 /// <summary>
 /// The Redshift load: the cluster reads S3 itself, so the loader lists the sources first (refusing
 /// local sources and objects COPY would choke on, and finding out whether they are gzipped), then
-/// runs one transaction of <c>LOCK</c>, <c>COPY ... FROM 's3://...'</c> with a capture of each COPY's
+/// runs one transaction of <c>LOCK</c>, <c>COPY ... FROM 's3://...'</c>, the capture of the COPYs'
 /// rejects, the transform and the run's final row.
 /// </summary>
-internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions options) : ILoadPipeline
+internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions options, ILogger logger) : ILoadPipeline
 {
     // Redshift has no advisory locks: locking every table the load writes serializes concurrent loads.
     private const string LockSql = "LOCK staging_events, staging_songs, songplays, users, songs, artists, \"time\", load_errors";
 
+    // STATUPDATE ON and ANALYZE act only for a table's owner (or a superuser); anyone else's are skipped or refused.
+    private const string NotOwnedSql =
+        "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename IN ('staging_events', 'staging_songs') AND tableowner <> current_user";
+
+    private const string NonOwnerNote = "only when the loader does not own the staging tables (then COPY cannot update their statistics: STATUPDATE OFF)";
+    private const string OwnerNote = "only when the loader owns the staging tables (else the COPY below, with STATUPDATE OFF)";
+    private const string AnalyzeNote = "skipped when the loader does not own the staging tables: only the owner may ANALYZE them";
+
     private SourceResolver? _resolver;
     private List<SourceFile>? _songFiles;
     private List<SourceFile>? _eventFiles;
+    private int? _session;
+    private DateTime? _since;
+    private bool _ownsStaging = true;
 
-    public string Target => "Redshift";
+    public string Target => IsServerless(options) ? "Redshift Serverless" : "Redshift";
+
+    /// <summary>
+    /// Whether the warehouse is Redshift Serverless: set so (<see cref="RedshiftSettings.Serverless"/>),
+    /// or reached at a Serverless endpoint, <c>&lt;workgroup&gt;.&lt;account&gt;.&lt;region&gt;.redshift-serverless.amazonaws.com</c>.
+    /// </summary>
+    internal static bool IsServerless(WarehouseOptions options)
+    {
+        if (options.Redshift?.Serverless == true)
+        {
+            return true;
+        }
+
+        string? hosts;
+        try
+        {
+            hosts = options.ConnectionString is { Length: > 0 } cs ? new NpgsqlConnectionStringBuilder(cs).Host : null;
+        }
+        catch (ArgumentException)
+        {
+            // The options validator reports an unreadable connection string.
+            return false;
+        }
+
+        // Npgsql accepts several hosts, each optionally with ":port".
+        return hosts?.Split(',').Any(host => host.Split(':')[0].Trim().TrimEnd('.')
+            .EndsWith(".redshift-serverless.amazonaws.com", StringComparison.OrdinalIgnoreCase)) == true;
+    }
 
     public async Task PrepareAsync(CancellationToken cancellationToken)
     {
@@ -46,6 +88,11 @@ internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions opt
             Region = options.S3.Region ?? S3Settings.DefaultRegion,
             MaxErrors = run.MaxErrors,
         });
+        var captureErrors = LoadStep.Statement(RedshiftCopyCommandBuilder.CaptureErrorsSql(IsServerless(options))) with
+        {
+            Parameters = CaptureParameters,
+            Note = "session and since: what SELECT pg_backend_pid() and SELECT GETDATE() answered at the start of the load (NULL in a plan)",
+        };
 
         // TRUNCATE would commit the open transaction on Redshift: staging is emptied with DELETE.
         List<LoadStep> body =
@@ -53,6 +100,10 @@ internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions opt
             LoadStep.Statement("BEGIN"),
             LoadStep.Statement(LockSql),
             LoadStep.Statement(LoadRunLog.FailAbandonedSql) with { Parameters = () => LoadRunLog.FailAbandonedParameters(run.RunId, DateTime.UtcNow) },
+            // Where and since when this load's COPYs record their rejects in the error view.
+            LoadStep.Query("SELECT pg_backend_pid()", value => _session = Convert.ToInt32(value, CultureInfo.InvariantCulture)),
+            LoadStep.Query("SELECT GETDATE()", value => _since = (DateTime?)value),
+            LoadStep.Query(NotOwnedSql, value => OwnsStaging(Convert.ToInt64(value, CultureInfo.InvariantCulture) == 0)),
             LoadStep.Statement("DELETE FROM staging_events") with { Phase = LoadPhase.Staging },
             LoadStep.Statement("DELETE FROM staging_songs"),
         ];
@@ -64,10 +115,11 @@ internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions opt
                 run.Report($"COPY {command.Table}", bytesRead: 0);
                 return Task.CompletedTask;
             }));
-            body.Add(LoadStep.Statement(command.CopySql));
+            body.Add(LoadStep.Statement(command.CopySql) with { When = () => _ownsStaging, Note = OwnerNote });
+            body.Add(LoadStep.Statement(command.NonOwnerCopySql) with { When = () => !_ownsStaging, Note = NonOwnerNote });
             body.Add(LoadStep.Query("SELECT pg_last_copy_count()", value =>
             {
-                var staged = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+                var staged = Convert.ToInt64(value, CultureInfo.InvariantCulture);
                 LoadTelemetry.RecordsStaged(songs ? TelemetrySource.Songs : TelemetrySource.Events, staged, rejected: 0);
                 if (songs)
                 {
@@ -78,10 +130,10 @@ internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions opt
                     (run.EventsStaged, run.EventFiles) = (staged, _eventFiles?.Count ?? 0);
                 }
             }));
-            body.Add(LoadStep.Statement(command.CaptureErrorsSql));
         }
 
-        body.Add(LoadStep.Query($"SELECT COUNT(*) FROM load_errors WHERE run_id = '{run.RunId}'", value => run.Rejected = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)));
+        body.Add(captureErrors);
+        body.Add(LoadStep.Query($"SELECT COUNT(*) FROM load_errors WHERE run_id = '{run.RunId}'", value => run.Rejected = Convert.ToInt64(value, CultureInfo.InvariantCulture)));
         body.Add(LoadStep.Client(_ =>
         {
             if (run.Rejected > run.MaxErrors)
@@ -92,17 +144,48 @@ internal sealed class RedshiftLoadPipeline(LoadAttempt run, WarehouseOptions opt
             run.Report("transforming", bytesRead: 0);
             return Task.CompletedTask;
         }));
-        body.AddRange(TransformSteps.For(WarehouseProvider.Redshift, run, songsKept: () => false));
+        body.AddRange(TransformSteps.For(WarehouseProvider.Redshift, run, songsKept: () => false)
+            .Select(step => step.Sql?.StartsWith("ANALYZE ", StringComparison.Ordinal) == true
+                ? step with { When = () => _ownsStaging && (step.When?.Invoke() ?? true), Note = step.Note is null ? AnalyzeNote : step.Note + "; " + AnalyzeNote }
+                : step));
         body.AddRange(LoadRunLog.FinishSteps(run));
 
         LoadStep[] prologue = [LoadStep.Statement(LoadRunLog.StartSql) with { Parameters = () => LoadRunLog.StartParameters(run.RunId, run.StartedAt, run.Sources) }];
-        return new LoadPlan(prologue, body, []);
+
+        // A COPY past MAXERROR aborts the transaction, and the rollback takes the captured rejects
+        // with it; the error view keeps them, so they are captured again from a second connection.
+        LoadStep[] onFailure =
+        [
+            captureErrors with
+            {
+                When = () => _session is not null && _since is not null,
+                Note = "only when the load fails after it began COPYing: after the rollback, on a second connection, the rejects it had recorded are recorded again",
+            },
+        ];
+        return new LoadPlan(prologue, body, []) { OnFailure = onFailure };
     }
 
     public ValueTask DisposeAsync()
     {
         _resolver?.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private NpgsqlParameter[] CaptureParameters() =>
+    [
+        new("run_id", NpgsqlDbType.Varchar) { Value = run.RunId.ToString() },
+        new("session", NpgsqlDbType.Integer) { Value = (object?)_session ?? DBNull.Value },
+        new("since", NpgsqlDbType.Timestamp) { Value = (object?)_since ?? DBNull.Value },
+    ];
+
+    private void OwnsStaging(bool owns)
+    {
+        _ownsStaging = owns;
+        if (!owns)
+        {
+            logger.LogWarning(
+                "The loader does not own staging_events and staging_songs, so Redshift would skip or refuse updating their statistics: the COPYs use STATUPDATE OFF and ANALYZE is skipped; the star inserts may be planned on stale statistics. Make the loading user their owner (ALTER TABLE ... OWNER TO) to keep them current");
+        }
     }
 
     private async Task<List<SourceFile>> ListS3Async(string source, CancellationToken cancellationToken)
