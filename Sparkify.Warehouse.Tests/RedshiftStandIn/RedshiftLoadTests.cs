@@ -134,7 +134,11 @@ public sealed partial class RedshiftLoadTests(SparkifySampleInS3 s3) : IClassFix
 
         // The dry-run cannot list S3, so its COPYs carry a placeholder where GZIP would go; the
         // sample's objects are plain JSON, so the run sent no GZIP line.
+        // The loader owns staging here (it ran migrate) and the load succeeds, so the non-owner COPY forms
+        // and the after-failure reject capture that the plan prints under their conditions are not sent.
+        string[] notSent = ["-- only when the loader does not own the staging tables", "-- only when the load fails"];
         var printed = dryRun.Out.Split(";\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Where(sql => !notSent.Any(note => sql.Contains(note, StringComparison.Ordinal)))
             .Select(sql => Normalised(WithoutComments(sql.Replace(RedshiftCopyCommandBuilder.UnknownGzipLine + "\n", "", StringComparison.Ordinal))))
             .Where(sql => sql.Length > 0)
             .ToList();
