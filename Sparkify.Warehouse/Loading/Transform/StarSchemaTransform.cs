@@ -179,10 +179,10 @@ internal static class StarSchemaTransform
 
         steps.Add(Rematch(dialect));
 
-        // users: every staged event of a valid user id counts, not only plays ("seen in any
-        // event", not only in a play). The latest is the greatest (ts, itemInSession); exact ties, which real data does
-        // not have, fall back to the values so the choice is still deterministic. An existing row is
-        // replaced only by a strictly newer event, so an older batch loaded later never reverts it.
+        // users: every staged event of a valid user id counts, not only plays. The latest is the
+        // greatest (ts, itemInSession); exact ties, which real data does not have, fall back to the
+        // values so the choice is still deterministic. An existing row is replaced only by a strictly
+        // newer event, so an older batch loaded later never reverts it.
         steps.Add(new("users", $"""
             CREATE TEMP TABLE {UserCandidatesTable} AS
             SELECT
