@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Generation;
@@ -42,38 +41,13 @@ public sealed class GeneratedDatasetLoadTests(MigratedDatabaseFixture database) 
             Assert.True(await ScalarAsync("SELECT COUNT(*) FROM users WHERE level = 'free'") > 0);
 
             // And the star tables are what the contract derives from these files.
-            AssertStar(Oracle.Derive(ReadEvents(dataset.LogDataDirectory), ReadSongs(dataset.SongDataDirectory)), await ReadStarAsync(database.ConnectionString));
+            AssertStar(Oracle.Derive(RawRecords.Events(dataset.LogDataDirectory), RawRecords.Songs(dataset.SongDataDirectory)), await ReadStarAsync(database.ConnectionString));
         }
         finally
         {
             TempFolder.Delete(folder);
         }
     }
-
-    private static List<EventRecord> ReadEvents(string logData) =>
-    [
-        .. Directory.GetFiles(logData, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-            .SelectMany(File.ReadLines)
-            .Select(line => JsonDocument.Parse(line).RootElement)
-            .Select(e => new EventRecord(
-                Text(e, "artist"), Text(e, "auth"), Text(e, "firstName"), Text(e, "gender"), e.GetProperty("itemInSession").GetInt32(),
-                Text(e, "lastName"), Number(e, "length"), Text(e, "level"), Text(e, "location"), Text(e, "method"), Text(e, "page"),
-                Number(e, "registration"), e.GetProperty("sessionId").GetInt32(), Text(e, "song"), e.GetProperty("status").GetInt32(),
-                e.GetProperty("ts").GetInt64(), Text(e, "userAgent"), Text(e, "userId"))),
-    ];
-
-    private static List<SongRecord> ReadSongs(string songData) =>
-    [
-        .. Directory.GetFiles(songData, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-            .SelectMany(path => GeneratedData.ParseObjects(File.ReadAllText(path)))
-            .Select(s => new SongRecord(
-                s.GetProperty("num_songs").GetInt32(), Text(s, "artist_id"), Number(s, "artist_latitude"), Number(s, "artist_longitude"),
-                Text(s, "artist_location"), Text(s, "artist_name"), Text(s, "song_id"), Text(s, "title"), Number(s, "duration"), s.GetProperty("year").GetInt32())),
-    ];
-
-    private static string? Text(JsonElement e, string key) => e.GetProperty(key).ValueKind == JsonValueKind.Null ? null : e.GetProperty(key).GetString();
-
-    private static double? Number(JsonElement e, string key) => e.GetProperty(key).ValueKind == JsonValueKind.Null ? null : e.GetProperty(key).GetDouble();
 
     private async Task<long> ScalarAsync(string sql)
     {

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Sparkify.Warehouse.Loading.PostgreSql;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
@@ -22,4 +24,19 @@ public sealed class MigratedDatabaseFixture : IAsyncLifetime
 
     public WarehouseDbContext CreateContext()
         => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(ConnectionString).Options);
+
+    /// <summary>An open connection to this database; the caller disposes it.</summary>
+    public async Task<NpgsqlConnection> OpenAsync()
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    /// <summary>The PostgreSQL staging of this database's model, as a load builds it.</summary>
+    internal PostgresStaging CreateStaging()
+    {
+        using var context = CreateContext();
+        return new PostgresStaging(context);
+    }
 }

@@ -56,42 +56,65 @@ internal sealed class SampleRecords
 
     private static SampleRecords Read()
     {
-        var songs = new List<SongRecord>();
-        foreach (var file in Directory.GetFiles(TestEnvironment.SampleSongs, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            // One or more objects per file, each possibly spread over several lines.
-            var reader = new Utf8JsonReader(File.ReadAllBytes(file), new JsonReaderOptions { AllowMultipleValues = true });
-            while (reader.Read())
-            {
-                var song = JsonElement.ParseValue(ref reader);
-                songs.Add(new SongRecord(
-                    Int(song, "num_songs"), Text(song, "artist_id"), Number(song, "artist_latitude"), Number(song, "artist_longitude"),
-                    Text(song, "artist_location"), Text(song, "artist_name"), Text(song, "song_id"), Text(song, "title"),
-                    Number(song, "duration"), Int(song, "year")));
-            }
-        }
-
+        var songs = RawRecords.Songs(TestEnvironment.SampleSongs);
         var byDay = new Dictionary<int, List<EventRecord>>();
-        foreach (var file in Directory.GetFiles(TestEnvironment.SampleLogs, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in RawRecords.Files(TestEnvironment.SampleLogs))
         {
             var day = int.Parse(Regex.Match(Path.GetFileName(file), @"^\d{4}-\d{2}-(\d{2})-events\.json$").Groups[1].Value, CultureInfo.InvariantCulture);
-            var events = new List<EventRecord>();
-            foreach (var line in File.ReadLines(file, Encoding.UTF8).Where(l => !string.IsNullOrWhiteSpace(l)))
-            {
-                var e = JsonDocument.Parse(line).RootElement;
-                events.Add(new EventRecord(
-                    Text(e, "artist"), Text(e, "auth"), Text(e, "firstName"), Text(e, "gender"), Int(e, "itemInSession"),
-                    Text(e, "lastName"), Number(e, "length"), Text(e, "level"), Text(e, "location"), Text(e, "method"),
-                    Text(e, "page"), Number(e, "registration"), Int(e, "sessionId"), Text(e, "song"), Int(e, "status"),
-                    Long(e, "ts"), Text(e, "userAgent"), Text(e, "userId")));
-            }
-
-            byDay.Add(day, events);
+            byDay.Add(day, RawRecords.EventsOfFile(file));
         }
 
         Assert.Equal(71, songs.Count);
         Assert.Equal(30, byDay.Count);
         return new SampleRecords(songs, byDay);
+    }
+}
+
+/// <summary>
+/// Event logs and song files read with System.Text.Json, independently of the production parser, for
+/// the test oracle: a log is one event per non-blank line, a song file one or more objects, each
+/// possibly spread over several lines; a missing key or JSON null is null.
+/// </summary>
+internal static class RawRecords
+{
+    /// <summary>Every <c>*.json</c> file under <paramref name="folder"/>, in code-point order of their paths.</summary>
+    public static IEnumerable<string> Files(string folder)
+        => Directory.GetFiles(folder, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+
+    /// <summary>Every event of every log file under <paramref name="folder"/>, file by file.</summary>
+    public static List<EventRecord> Events(string folder) => [.. Files(folder).SelectMany(EventsOfFile)];
+
+    /// <summary>Every song of every song file under <paramref name="folder"/>, file by file.</summary>
+    public static List<SongRecord> Songs(string folder) => [.. Files(folder).SelectMany(SongsOfFile)];
+
+    public static List<EventRecord> EventsOfFile(string path)
+        => [.. File.ReadLines(path, Encoding.UTF8).Where(l => !string.IsNullOrWhiteSpace(l)).Select(Event)];
+
+    public static List<SongRecord> SongsOfFile(string path)
+    {
+        var songs = new List<SongRecord>();
+        var reader = new Utf8JsonReader(File.ReadAllBytes(path), new JsonReaderOptions { AllowMultipleValues = true });
+        while (reader.Read())
+        {
+            var song = JsonElement.ParseValue(ref reader);
+            songs.Add(new SongRecord(
+                Int(song, "num_songs"), Text(song, "artist_id"), Number(song, "artist_latitude"), Number(song, "artist_longitude"),
+                Text(song, "artist_location"), Text(song, "artist_name"), Text(song, "song_id"), Text(song, "title"),
+                Number(song, "duration"), Int(song, "year")));
+        }
+
+        return songs;
+    }
+
+    /// <summary>One line of an event log.</summary>
+    public static EventRecord Event(string line)
+    {
+        var e = JsonDocument.Parse(line).RootElement;
+        return new EventRecord(
+            Text(e, "artist"), Text(e, "auth"), Text(e, "firstName"), Text(e, "gender"), Int(e, "itemInSession"),
+            Text(e, "lastName"), Number(e, "length"), Text(e, "level"), Text(e, "location"), Text(e, "method"),
+            Text(e, "page"), Number(e, "registration"), Int(e, "sessionId"), Text(e, "song"), Int(e, "status"),
+            Long(e, "ts"), Text(e, "userAgent"), Text(e, "userId"));
     }
 
     private static JsonElement? Value(JsonElement obj, string name)

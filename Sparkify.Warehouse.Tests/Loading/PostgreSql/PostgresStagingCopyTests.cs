@@ -21,8 +21,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
     [Fact]
     public async Task The_real_sample_stages_every_record_exactly_as_an_independent_JSON_reading_says()
     {
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), maxErrors: 0);
         var songFiles = LocalSources.List(TestEnvironment.SampleSongs);
@@ -39,7 +39,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         Assert.Equal(new StagingCopyResult("staging_songs", 71, 71, songFiles.Sum(f => f.Length!.Value), 0, false), songs);
         Assert.Equal(new StagingCopyResult("staging_events", 30, 8056, eventFiles.Sum(f => f.Length!.Value), 0, false), events);
         Assert.Equal(new StagingProgress(30, 30, 8056, events.BytesRead), progress[^1]);
-        Assert.Equal(6820L, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_events WHERE page = 'NextSong'"));
+        Assert.Equal(6820L, await WarehouseDb.ScalarAsync(connection, "SELECT count(*) FROM staging_events WHERE page = 'NextSong'"));
 
         var expectedEvents = eventFiles
             .SelectMany(f => File.ReadAllLines(f.Name).Where(l => l.Trim().Length > 0))
@@ -58,8 +58,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
     [Fact]
     public async Task A_default_mapping_and_known_values_come_through_the_wire_unchanged()
     {
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var firstLog = LocalSources.List(Path.Combine(TestEnvironment.SampleLogs, "2018", "11", "2018-11-01-events.json"));
 
@@ -97,8 +97,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
             GoodEvent.Replace("\"ts\":1541105830796", "\"ts\":\"1541105830797\"", StringComparison.Ordinal)
                 .Replace("\"userId\":\"15\"", "\"userId\":\"\"", StringComparison.Ordinal)
                 .Replace("\"length\":210.5", "\"length\":\"\"", StringComparison.Ordinal)) + "\n");
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var runId = Guid.NewGuid();
         var rejects = new RejectLog(runId, maxErrors: 5);
@@ -134,8 +134,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         folder.Write("a.json", $"{GoodEvent}\n{{\"ts\":\"x\"}}\n{GoodEvent}\n");
         folder.Write("b.json", $"{GoodEvent}\n{{\"ts\":\"y\"}}\n{GoodEvent}\n");
         folder.Write("c.json", $"{{\"ts\":\"never read\"}}\n");
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), maxErrors: 1);
 
@@ -145,7 +145,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         Assert.Equal((1L, 0L, 2L), (result.FilesRead, result.RecordsStaged, result.RecordsRejected));
         Assert.True(rejects.LimitExceeded);
         Assert.Equal(["a.json:2", "b.json:2"], rejects.Errors.Select(e => $"{Path.GetFileName(e.Source)}:{e.LineNumber}"));
-        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_events"));
+        Assert.Equal(0L, await WarehouseDb.ScalarAsync(connection, "SELECT count(*) FROM staging_events"));
     }
 
     [Fact]
@@ -154,8 +154,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         using var folder = new ScratchFolder();
         var bad = folder.Write("bad.json", $"{GoodEvent}\n{{\"status\":true}}\n");
         var good = folder.Write("good.json", GoodEvent + "\n");
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         await staging.CopyEventsAsync(connection, LocalSources.List(good), null, new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
 
@@ -169,8 +169,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
             await transaction.RollbackAsync();
         }
 
-        Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_events"));
-        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_songs"));
+        Assert.Equal(1L, await WarehouseDb.ScalarAsync(connection, "SELECT count(*) FROM staging_events"));
+        Assert.Equal(0L, await WarehouseDb.ScalarAsync(connection, "SELECT count(*) FROM staging_songs"));
     }
 
     [Fact]
@@ -183,8 +183,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
             await gz.WriteAsync(await File.ReadAllBytesAsync(plain));
         }
 
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var zipped = await staging.CopyEventsAsync(connection, LocalSources.List(folder.Path), null, new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
         var fromGzip = await StagedRowsAsync(connection, StagingTestSupport.Events);
@@ -203,15 +203,15 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         using var folder = new ScratchFolder();
         folder.Write("a.json", GoodEvent + "\n");
         var corrupt = folder.Write("b.json.gz", Encoding.ASCII.GetBytes("this is not gzip at all"));
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
 
         var ex = await Assert.ThrowsAsync<WarehouseException>(() =>
             staging.CopyEventsAsync(connection, LocalSources.List(folder.Path), null, new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None));
 
         Assert.StartsWith($"Could not read '{corrupt}': ", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_events"));
+        Assert.Equal(0L, await WarehouseDb.ScalarAsync(connection, "SELECT count(*) FROM staging_events"));
 
         // A file listed and then deleted before it is read.
         var gone = folder.Write("c.json", GoodEvent + "\n");
@@ -220,7 +220,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         ex = await Assert.ThrowsAsync<WarehouseException>(() =>
             staging.CopyEventsAsync(connection, files, null, new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None));
         Assert.StartsWith($"Could not read '{gone}': ", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_events"));
+        Assert.Equal(0L, await WarehouseDb.ScalarAsync(connection, "SELECT count(*) FROM staging_events"));
     }
 
     [Fact]
@@ -235,8 +235,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
             folder.Write($"song_data/{i / 10}/{i:00}.json", song);
         }
 
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), maxErrors: 3);
 
@@ -245,8 +245,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         Assert.Equal((60L, 118L, 1L), (result.FilesRead, result.RecordsStaged, result.RecordsRejected));
         var reject = Assert.Single(rejects.Errors);
         Assert.Equal((Path.Combine(folder.Path, "song_data", "3", "37.json"), 1L, "year"), (reject.Source, reject.LineNumber, reject.ColumnName));
-        Assert.Equal(59L, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_songs WHERE song_id LIKE 'S%' AND year = 1950 + substr(song_id, 2)::int AND duration = substr(song_id, 2)::int + 0.25"));
-        Assert.Equal(59L, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_songs WHERE song_id LIKE 'T%' AND year IS NULL"));
+        Assert.Equal(59L, await WarehouseDb.ScalarAsync(connection, "SELECT count(*) FROM staging_songs WHERE song_id LIKE 'S%' AND year = 1950 + substr(song_id, 2)::int AND duration = substr(song_id, 2)::int + 0.25"));
+        Assert.Equal(59L, await WarehouseDb.ScalarAsync(connection, "SELECT count(*) FROM staging_songs WHERE song_id LIKE 'T%' AND year IS NULL"));
     }
 
     [Fact]
@@ -260,8 +260,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
             ["song_id"] = "S1", ["title"] = title, ["artist_name"] = "Ärzte \"die\" \\ tab\t", ["artist_latitude"] = -0.0,
             ["artist_longitude"] = 1.7976931348623157e308, ["duration"] = 5e-324, ["year"] = -2147483648, ["num_songs"] = 2147483647,
         }));
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
 
         await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(folder.Path)), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
@@ -282,8 +282,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
     [Fact]
     public async Task A_cancelled_load_stages_nothing_and_leaves_the_connection_usable()
     {
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         using var cancellation = new CancellationTokenSource();
         var progressed = 0;
@@ -301,7 +301,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
             staging.CopyEventsAsync(connection, files, null, new RejectLog(Guid.NewGuid(), 0), progress, cancellation.Token));
 
         Assert.Equal(1, progressed);
-        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_events"));
+        Assert.Equal(0L, await WarehouseDb.ScalarAsync(connection, "SELECT count(*) FROM staging_events"));
     }
 
     [Fact]
@@ -311,8 +311,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         folder.Write("empty.json", "");
         folder.Write("blank.json", "\n  \r\n\t\n");
         folder.Write("bom.json", [0xEF, 0xBB, 0xBF]);
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), 0);
 
@@ -324,7 +324,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         Assert.Equal(new StagingCopyResult("staging_events", 3, 0, 10, 0, false), events);
         Assert.Equal(new StagingCopyResult("staging_songs", 3, 0, 10, 0, false), songs);
         Assert.Empty(rejects.Errors);
-        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT (SELECT count(*) FROM staging_songs) + (SELECT count(*) FROM staging_events)"));
+        Assert.Equal(0L, await WarehouseDb.ScalarAsync(connection, "SELECT (SELECT count(*) FROM staging_songs) + (SELECT count(*) FROM staging_events)"));
     }
 
     [Fact]
@@ -332,8 +332,8 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
     {
         using var folder = new ScratchFolder();
         folder.Write("crlf.json", $"{GoodEvent}\r\n{{\"ts\":\"abc\"}}  \r\n{GoodEvent}\r\n");
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), 1);
 
@@ -347,15 +347,15 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
     [Fact]
     public async Task TruncateAsync_empties_both_staging_tables()
     {
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(TestEnvironment.SampleSongs)), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
         await staging.CopyEventsAsync(connection, LocalSources.List(Path.Combine(TestEnvironment.SampleLogs, "2018", "11", "2018-11-01-events.json")), null, new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
-        Assert.True(await ScalarAsync<long>(connection, "SELECT (SELECT count(*) FROM staging_songs) + (SELECT count(*) FROM staging_events)") >= 71 + 15);
+        Assert.True(await WarehouseDb.ScalarAsync(connection, "SELECT (SELECT count(*) FROM staging_songs) + (SELECT count(*) FROM staging_events)") >= 71 + 15);
 
         await staging.TruncateAsync(connection, CancellationToken.None);
 
-        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT (SELECT count(*) FROM staging_songs) + (SELECT count(*) FROM staging_events)"));
+        Assert.Equal(0L, await WarehouseDb.ScalarAsync(connection, "SELECT (SELECT count(*) FROM staging_songs) + (SELECT count(*) FROM staging_events)"));
     }
 
     [Fact]
@@ -376,36 +376,17 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
             await setup.ExecuteNonQueryAsync();
         }
 
-        var staging = CreateStaging();
+        var staging = database.CreateStaging();
         var songFiles = LocalSources.List(TestEnvironment.SampleSongs);
         var clock = Stopwatch.StartNew();
         var songs = await staging.CopySongsAsync(connection, staging.Fingerprinted(songFiles), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
 
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), $"the COPY took {clock.Elapsed}: the trigger did not hold it");
         Assert.Equal(songFiles.Count, songs.RecordsStaged);
-        Assert.Equal((long)songFiles.Count, await ScalarAsync<long>(connection, "SELECT count(*) FROM staging_songs"));
+        Assert.Equal((long)songFiles.Count, await WarehouseDb.ScalarAsync(connection, "SELECT count(*) FROM staging_songs"));
 
         // The trigger and its function go with the rolled-back transaction.
         await transaction.RollbackAsync();
-    }
-
-    private PostgresStaging CreateStaging()
-    {
-        using var context = database.CreateContext();
-        return new PostgresStaging(context);
-    }
-
-    private async Task<NpgsqlConnection> OpenAsync()
-    {
-        var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<List<string>> ListAsync(NpgsqlConnection connection, string sql)

@@ -16,8 +16,8 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
     public async Task Unchanged_song_files_keep_the_staged_rows_and_read_no_file()
     {
         using var songs = CopyOfSampleSongs();
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
 
         var first = await CopySongsAsync(staging, connection, songs.Path);
@@ -35,8 +35,8 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
     public async Task A_changed_song_file_is_staged_again()
     {
         using var songs = CopyOfSampleSongs();
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         await CopySongsAsync(staging, connection, songs.Path);
 
@@ -47,15 +47,15 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
         var again = await CopySongsAsync(staging, connection, songs.Path);
 
         Assert.True(again.BytesRead > 0);
-        Assert.Equal(1L, await ScalarAsync(connection, "SELECT COUNT(*) FROM staging_songs WHERE title = 'Changed Title'"));
+        Assert.Equal(1L, await WarehouseDb.ScalarAsync(connection, "SELECT COUNT(*) FROM staging_songs WHERE title = 'Changed Title'"));
     }
 
     [Fact]
     public async Task Staged_songs_that_went_missing_are_staged_again()
     {
         using var songs = CopyOfSampleSongs();
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         await CopySongsAsync(staging, connection, songs.Path);
 
@@ -64,15 +64,15 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
         var again = await CopySongsAsync(staging, connection, songs.Path);
 
         Assert.True(again.BytesRead > 0);
-        Assert.Equal(71L, await ScalarAsync(connection, "SELECT COUNT(*) FROM staging_songs"));
+        Assert.Equal(71L, await WarehouseDb.ScalarAsync(connection, "SELECT COUNT(*) FROM staging_songs"));
     }
 
     [Fact]
     public async Task Songs_truncated_and_restaged_by_anyone_else_are_staged_again_even_with_the_same_count()
     {
         using var songs = CopyOfSampleSongs();
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         await CopySongsAsync(staging, connection, songs.Path);
 
@@ -84,7 +84,7 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
         var again = await CopySongsAsync(staging, connection, songs.Path);
 
         Assert.True(again.BytesRead > 0);
-        Assert.Equal(0L, await ScalarAsync(connection, "SELECT COUNT(*) FROM staging_songs WHERE title = 'Not From The Files'"));
+        Assert.Equal(0L, await WarehouseDb.ScalarAsync(connection, "SELECT COUNT(*) FROM staging_songs WHERE title = 'Not From The Files'"));
     }
 
     [Fact]
@@ -93,8 +93,8 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
         using var songs = CopyOfSampleSongs();
         using var other = new ScratchFolder();
         File.Copy(Directory.EnumerateFiles(songs.Path, "*.json", SearchOption.AllDirectories).First(), Path.Combine(other.Path, "one.json"));
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         await CopySongsAsync(staging, connection, songs.Path);
 
@@ -113,8 +113,8 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
     {
         using var songs = CopyOfSampleSongs();
         File.WriteAllText(Path.Combine(songs.Path, "bad.json"), """{"song_id": "SOBAD", "year": "not a year"}""");
-        await using var connection = await OpenAsync();
-        var staging = CreateStaging();
+        await using var connection = await database.OpenAsync();
+        var staging = database.CreateStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
 
         var first = await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(songs.Path)), new RejectLog(Guid.NewGuid(), 1), null, CancellationToken.None);
@@ -145,25 +145,6 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
     {
         await using var command = new NpgsqlCommand("SELECT string_agg(ctid::text || ':' || xmin::text, ',' ORDER BY ctid) FROM staging_songs", connection);
         return (string)(await command.ExecuteScalarAsync())!;
-    }
-
-    private PostgresStaging CreateStaging()
-    {
-        using var context = database.CreateContext();
-        return new PostgresStaging(context);
-    }
-
-    private async Task<NpgsqlConnection> OpenAsync()
-    {
-        var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
