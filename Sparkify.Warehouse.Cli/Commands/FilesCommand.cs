@@ -150,7 +150,8 @@ internal static class FilesCommand
                 {
                     json.WriteString("loaded_at", loaded.LoadedAt.ToString(QueryResultWriter.TimestampFormat, CultureInfo.InvariantCulture));
                     json.WriteString("run_id", loaded.RunId.ToString("D"));
-                    json.WriteNumber("records_staged", loaded.RecordsStaged);
+                    // Negative: not known per file (a Redshift COPY of several files counts only their total).
+                    WriteNumber(json, "records_staged", loaded.RecordsStaged >= 0 ? loaded.RecordsStaged : null);
                     json.WriteNumber("records_rejected", loaded.RecordsRejected);
                 }
                 else
