@@ -54,13 +54,8 @@ internal sealed class LoadLedger
     /// <summary>Reads the ledger rows under the run's sources; sent under the load's lock, before anything is listed.</summary>
     public LoadStep ReadStep() => LoadStep.Custom(ReadSql, async (executor, ct) =>
     {
-        NpgsqlParameter[] parameters =
-        [
-            new("songs", LikePrefix(_request.SongsSource)),
-            new("events", LikePrefix(_request.EventsSource)),
-        ];
         var ledger = new Dictionary<string, LoadFile>(StringComparer.Ordinal);
-        foreach (var row in await executor.ReadRowsAsync(ReadSql, parameters, ct).ConfigureAwait(false))
+        foreach (var row in await executor.ReadRowsAsync(ReadSql, ReadParameters(), ct).ConfigureAwait(false))
         {
             var uri = (string)row[0]!;
             ledger[uri] = new LoadFile
@@ -73,7 +68,7 @@ internal sealed class LoadLedger
         }
 
         _ledger = ledger;
-    }) with { Note = "the ledger rows under the two sources: a file it holds unchanged is not read again" };
+    }) with { Parameters = ReadParameters, Note = "the ledger rows under the two sources: a file it holds unchanged is not read again" };
 
     /// <summary>
     /// The files of <paramref name="listed"/> (all under the <paramref name="source"/> source) the run reads:
@@ -161,6 +156,12 @@ internal sealed class LoadLedger
             await importer.WriteAsync(value, type, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private NpgsqlParameter[] ReadParameters() =>
+    [
+        new("songs", LikePrefix(_request.SongsSource)),
+        new("events", LikePrefix(_request.EventsSource)),
+    ];
 
     private static string LikePrefix(string source)
         => string.IsNullOrWhiteSpace(source)
