@@ -25,7 +25,7 @@ internal static class FilesCommand
         var connection = CommonOptions.Connection();
         var command = new Command("files", "List the files under the load's sources and what the next load would read (new or changed files), and what the ledger (load_files) holds.")
         {
-            songs, events, reload, since, until, format, provider, connection, CommonOptions.S3Endpoint(), CommonOptions.S3Region(),
+            songs, events, reload, since, until, format, provider, connection, CommonOptions.ManifestPrefix(), CommonOptions.S3Endpoint(), CommonOptions.S3Region(),
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {

@@ -31,7 +31,7 @@ internal static class LoadCommand
         var until = FilesCommand.DateOption("--until", "Backfill: the last day (YYYY-MM-DD, inclusive).");
         var dryRun = new Option<bool>("--dry-run") { Description = "Print every statement the load would send; connects only to count the new files in the ledger." };
         var iamRole = CommonOptions.IamRole();
-        var manifestPrefix = new Option<string?>("--manifest-prefix") { Description = "Redshift: s3://bucket[/prefix] where the load writes a manifest of exactly the new and changed files, which COPY then reads (Sparkify:Redshift:ManifestPrefix; needs s3:PutObject there). Without it, Redshift loads COPY every file under their prefixes, and --since/--until are refused." };
+        var manifestPrefix = CommonOptions.ManifestPrefix();
         var s3Endpoint = CommonOptions.S3Endpoint();
         var s3Region = CommonOptions.S3Region();
         var provider = CommonOptions.Provider();
