@@ -24,7 +24,8 @@ internal static class RedshiftLedgerWrites
 {
     /// <summary>
     /// Files a statement: 500 rows are 4,000 bind parameters and under 1.5 MB of values at the longest
-    /// URIs (2,048 bytes), far below Redshift's 16 MB statement limit and the protocol's 65,535 parameters.
+    /// URIs (2,048 bytes): far below Redshift's 16 MB statement limit and the 32,767 bind parameters a
+    /// statement may carry (the wire protocol counts them in 16 bits, which some drivers read as signed).
     /// </summary>
     public const int RowsPerStatement = 500;
 
