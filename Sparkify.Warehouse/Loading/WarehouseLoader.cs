@@ -84,7 +84,8 @@ public sealed class WarehouseLoader
     /// Every statement <see cref="LoadAsync"/> would send for <paramref name="request"/>, in order, without
     /// connecting to anything — for review before a load runs on a cluster. A statement the run sends
     /// only depending on what it finds (another load holding the lock, song files unchanged since the
-    /// last load, rejected records, gzip-compressed objects in S3) carries a comment saying so.
+    /// last load, rejected records, gzip-compressed objects in S3, on Redshift a staging table with no
+    /// new files to COPY) carries a comment saying so.
     /// </summary>
     /// <param name="request">What would be loaded.</param>
     /// <returns>The SQL statements, each without a terminating semicolon.</returns>
