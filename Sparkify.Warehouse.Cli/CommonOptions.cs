@@ -52,6 +52,12 @@ internal static class CommonOptions
         Description = "JSONPaths file mapping event keys to staging_events columns, local or s3:// (default: Sparkify:Load:JsonPaths, [S3] LOG_JSONPATH in --config, else the standard Sparkify mapping).",
     };
 
+    /// <summary>Where a Redshift load writes its manifests; <c>files</c> takes it too, as it decides what a load reads.</summary>
+    public static Option<string?> ManifestPrefix() => new("--manifest-prefix")
+    {
+        Description = "Redshift: s3://bucket[/prefix] where the load writes a manifest of exactly the new and changed files, which COPY then reads (Sparkify:Redshift:ManifestPrefix; needs s3:PutObject there). Without it, Redshift loads COPY every file under their prefixes, and --since/--until are refused.",
+    };
+
     public static Option<string?> IamRole() => new("--iam-role")
     {
         Description = "Redshift: IAM role ARN that COPY uses to read S3 (Sparkify:IamRole, [IAM_ROLE] ARN in --config).",

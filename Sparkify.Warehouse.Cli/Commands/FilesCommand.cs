@@ -25,7 +25,7 @@ internal static class FilesCommand
         var connection = CommonOptions.Connection();
         var command = new Command("files", "List the files under the load's sources and what the next load would read (new or changed files), and what the ledger (load_files) holds.")
         {
-            songs, events, reload, since, until, format, provider, connection, CommonOptions.S3Endpoint(), CommonOptions.S3Region(),
+            songs, events, reload, since, until, format, provider, connection, CommonOptions.ManifestPrefix(), CommonOptions.S3Endpoint(), CommonOptions.S3Region(),
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -150,7 +150,8 @@ internal static class FilesCommand
                 {
                     json.WriteString("loaded_at", loaded.LoadedAt.ToString(QueryResultWriter.TimestampFormat, CultureInfo.InvariantCulture));
                     json.WriteString("run_id", loaded.RunId.ToString("D"));
-                    json.WriteNumber("records_staged", loaded.RecordsStaged);
+                    // Negative: not known per file (a Redshift COPY of several files counts only their total).
+                    WriteNumber(json, "records_staged", loaded.RecordsStaged >= 0 ? loaded.RecordsStaged : null);
                     json.WriteNumber("records_rejected", loaded.RecordsRejected);
                 }
                 else

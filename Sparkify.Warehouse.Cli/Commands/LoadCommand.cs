@@ -31,7 +31,7 @@ internal static class LoadCommand
         var until = FilesCommand.DateOption("--until", "Backfill: the last day (YYYY-MM-DD, inclusive).");
         var dryRun = new Option<bool>("--dry-run") { Description = "Print every statement the load would send; connects only to count the new files in the ledger." };
         var iamRole = CommonOptions.IamRole();
-        var manifestPrefix = new Option<string?>("--manifest-prefix") { Description = "Redshift: s3://bucket[/prefix] for a manifest of exactly the files COPY reads (Sparkify:Redshift:ManifestPrefix). Validated but not used yet: Redshift loads COPY every file under their prefixes." };
+        var manifestPrefix = CommonOptions.ManifestPrefix();
         var s3Endpoint = CommonOptions.S3Endpoint();
         var s3Region = CommonOptions.S3Region();
         var provider = CommonOptions.Provider();
@@ -92,8 +92,9 @@ internal static class LoadCommand
     }
 
     /// <summary>
-    /// The dry-run's first line, a SQL comment: how many files the load would read and skip, from the
-    /// ledger when a warehouse is configured (reading the ledger is the one query a dry-run makes).
+    /// The dry-run's first lines, SQL comments: how many files the load would read and skip, from the
+    /// ledger when a warehouse is configured (reading the ledger is the one query a dry-run makes), and
+    /// on Redshift with a manifest prefix the manifests the load would write.
     /// </summary>
     private static async Task<string> NewFilesAsync(WarehouseOptions options, LoadRequest request, CancellationToken cancellationToken)
     {
@@ -106,13 +107,40 @@ internal static class LoadCommand
         {
             var files = await WarehouseFiles.ListAsync(options, request, cancellationToken).ConfigureAwait(false);
             var listed = files.Where(f => f.Status != LedgerFileStatus.NotListed).ToList();
-            return string.Create(CultureInfo.InvariantCulture,
+            var summary = string.Create(CultureInfo.InvariantCulture,
                 $"-- files: {listed.Count(f => f.WillLoad):N0} to read ({listed.Count(f => f.Status == LedgerFileStatus.New):N0} new, {listed.Count(f => f.Status == LedgerFileStatus.Changed):N0} changed), {listed.Count(f => !f.WillLoad):N0} skipped as loaded unchanged");
+            return options.Provider == WarehouseProvider.Redshift && !string.IsNullOrWhiteSpace(options.Redshift.ManifestPrefix)
+                ? summary + Manifests(files, options.Redshift.ManifestPrefix)
+                : summary;
         }
         catch (Exception e) when (e is WarehouseException or System.Data.Common.DbException or IOException or TimeoutException)
         {
             return "-- files: not counted (" + (e is WarehouseException ? e.Message : e.GetBaseException().Message).ReplaceLineEndings(" ") + ")";
         }
+    }
+
+    /// <summary>The manifests a Redshift load would write, each line a SQL comment.</summary>
+    private static string Manifests(IReadOnlyList<WarehouseFile> files, string prefix)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (source, table) in new[] { (WarehouseFileSource.Songs, "staging_songs"), (WarehouseFileSource.Events, "staging_events") })
+        {
+            var name = $"{prefix.TrimEnd('/')}/sparkify-<run id>-{table}.manifest";
+            if (WarehouseFiles.RedshiftManifestJson(files, source) is { } json)
+            {
+                text.Append("\n-- manifest ").Append(name).Append(", written before its COPY:");
+                foreach (var line in json.Split('\n'))
+                {
+                    text.Append("\n--   ").Append(line.TrimEnd('\r'));
+                }
+            }
+            else
+            {
+                text.Append("\n-- no manifest and no COPY for ").Append(table).Append(": nothing to read");
+            }
+        }
+
+        return text.ToString();
     }
 
     private static string Source(CliContext cli, string? option, string optionName, string key, string dwhConfigKey)

@@ -136,13 +136,15 @@ public sealed partial class RedshiftLoadTests(SparkifySampleInS3 s3) : IClassFix
         // sample's objects are plain JSON, so the run sent no GZIP line.
         // The loader owns staging here (it ran migrate) and the load succeeds, so the non-owner COPY forms
         // and the after-failure reject capture that the plan prints under their conditions are not sent.
-        string[] notSent = ["-- only when the loader does not own the staging tables", "-- only when the load fails"];
+        // Nor, on a first load without rejects, the replacing of ledger rows or the count of rejects per file;
+        // the ledger rows of all the files go in one INSERT, which the plan shows with one row.
+        string[] notSent = ["-- only when the loader does not own the staging tables", "-- only when the load fails", "-- only when the load re-reads files the ledger holds", "only when there are any"];
         var printed = dryRun.Out.Split(";\n\n", StringSplitOptions.RemoveEmptyEntries)
             .Where(sql => !notSent.Any(note => sql.Contains(note, StringComparison.Ordinal)))
             .Select(sql => Normalised(WithoutComments(sql.Replace(RedshiftCopyCommandBuilder.UnknownGzipLine + "\n", "", StringComparison.Ordinal))))
             .Where(sql => sql.Length > 0)
             .ToList();
-        var received = standIn.Statements.Skip(before).Select(Normalised).ToList();
+        var received = standIn.Statements.Skip(before).Select(sql => Normalised(LedgerBatches.FirstRowOnly(sql))).ToList();
         Assert.Equal(printed.Count, received.Count);
         foreach (var (shown, sent) in printed.Zip(received))
         {

@@ -19,7 +19,7 @@ public sealed class RedshiftPrivilegeTests
     {
         var script = Script;
 
-        await Sqlfluff.AssertParsesAsync(script, statements: 11);
+        await Sqlfluff.AssertParsesAsync(script, statements: 12);
         Assert.Contains("ALTER TABLE staging_events OWNER TO sparkify_loader;", script, StringComparison.Ordinal);
         Assert.Contains("ALTER TABLE staging_songs OWNER TO sparkify_loader;", script, StringComparison.Ordinal);
 
@@ -68,6 +68,7 @@ public sealed class RedshiftPrivilegeTests
                 "DELETE FROM artists WHERE false", "DELETE FROM \"time\" WHERE false",
                 "INSERT INTO load_runs SELECT * FROM load_runs WHERE false", "UPDATE load_runs SET status = status WHERE false",
                 "INSERT INTO load_errors SELECT * FROM load_errors WHERE false",
+                "SELECT COUNT(*) FROM load_files", "INSERT INTO load_files SELECT * FROM load_files WHERE false", "DELETE FROM load_files WHERE false",
                 "CREATE TEMP TABLE candidates AS SELECT 1 AS x",
             ];
             await using (var connection = new NpgsqlConnection(loader))

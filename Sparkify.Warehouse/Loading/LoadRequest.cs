@@ -38,6 +38,8 @@ public sealed record LoadRequest
     /// With <see cref="Until"/>, a backfill: only the event files whose key names a day from this date
     /// on (inclusive; found by <see cref="WarehouseOptions.EventFileDatePattern"/>) are read, loaded
     /// before or not. Event files whose key names no date are not part of a backfill. Null: no lower bound.
+    /// On Redshift a backfill needs <see cref="RedshiftSettings.ManifestPrefix"/>: without one a load
+    /// there <c>COPY</c>s every file under its sources, and a backfill is refused.
     /// </summary>
     public DateOnly? Since { get; init; }
 

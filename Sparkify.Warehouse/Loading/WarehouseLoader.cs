@@ -84,7 +84,8 @@ public sealed class WarehouseLoader
     /// Every statement <see cref="LoadAsync"/> would send for <paramref name="request"/>, in order, without
     /// connecting to anything — for review before a load runs on a cluster. A statement the run sends
     /// only depending on what it finds (another load holding the lock, song files unchanged since the
-    /// last load, rejected records, gzip-compressed objects in S3) carries a comment saying so.
+    /// last load, rejected records, gzip-compressed objects in S3, on Redshift a staging table with no
+    /// new files to COPY) carries a comment saying so.
     /// </summary>
     /// <param name="request">What would be loaded.</param>
     /// <returns>The SQL statements, each without a terminating semicolon.</returns>
@@ -187,16 +188,18 @@ public sealed class WarehouseLoader
     /// <summary>Each target's pipeline for one run (or one dry-run).</summary>
     private ILoadPipeline CreatePipeline(LoadAttempt run)
     {
+        var ledger = new LoadLedger(
+            run.Request,
+            EventFileDatePattern.Parse(_options.EventFileDatePattern, $"{nameof(WarehouseOptions)}.{nameof(WarehouseOptions.EventFileDatePattern)}"),
+            WarehouseFiles.ReadsEveryFile(_options));
+        run.Ledger = ledger;
         if (_options.Provider == WarehouseProvider.Redshift)
         {
-            _logger.LogInformation("Redshift loads COPY every file under the sources (a prefix COPY): the ledger of loaded files and the manifest prefix are not used on Redshift yet");
-            return new RedshiftLoadPipeline(run, _options, _logger);
+            return new RedshiftLoadPipeline(run, _options, ledger, _logger);
         }
 
         // The staging tables' layout comes from the model; building it needs no server.
         using var context = CreateContext("Host=localhost");
-        var ledger = new LoadLedger(run.Request, EventFileDatePattern.Parse(_options.EventFileDatePattern, $"{nameof(WarehouseOptions)}.{nameof(WarehouseOptions.EventFileDatePattern)}"));
-        run.Ledger = ledger;
         return new PostgreSqlLoadPipeline(run, new PostgresStaging(context), ledger, _options.S3, _logger);
     }
 
@@ -376,10 +379,7 @@ public sealed class WarehouseLoader
             throw new WarehouseException($"--max-errors must be between 0 and {RedshiftCopyCommandBuilder.MaxErrorLimit}, not {request.MaxErrors}.");
         }
 
-        if (Backfill.Of(request) is not null && _options.Provider == WarehouseProvider.Redshift)
-        {
-            throw new WarehouseException("Backfills (--since/--until) are not available on Redshift yet: a Redshift load reads every file under its sources.");
-        }
+        _ = Backfill.For(request, _options);
     }
 
     private WarehouseDbContext CreateContext(string connectionString)

@@ -212,8 +212,7 @@ internal static class DatabasePreflight
             ("load_runs", ["SELECT", "INSERT", "UPDATE"]),
             ("load_errors", ["SELECT", "INSERT"]),
             // The ledger of loaded files: read to choose the files, its rows replaced when a file is re-read.
-            // Redshift loads do not use it yet.
-            .. provider == WarehouseProvider.Postgres ? [("load_files", (string[])["SELECT", "INSERT", "DELETE"])] : Array.Empty<(string, string[])>(),
+            ("load_files", ["SELECT", "INSERT", "DELETE"]),
         ];
     }
 

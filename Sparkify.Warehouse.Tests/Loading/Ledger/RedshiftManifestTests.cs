@@ -83,7 +83,7 @@ public sealed class RedshiftManifestTests(S3rverFixture s3) : IClassFixture<S3rv
     [Fact]
     public void A_manifest_needs_s3_files_and_at_least_one()
     {
-        Assert.Throws<ArgumentException>(() => RedshiftManifest.Write([]));
+        Assert.Throws<ArgumentException>(() => RedshiftManifest.Write(Array.Empty<SourceFile>()));
         var local = LocalSources.List(Path.Combine(TestEnvironment.SampleLogs, "2018", "11", "2018-11-01-events.json"));
         Assert.Throws<ArgumentException>(() => RedshiftManifest.Write([.. local]));
     }

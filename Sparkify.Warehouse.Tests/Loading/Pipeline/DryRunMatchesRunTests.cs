@@ -95,11 +95,12 @@ public sealed partial class DryRunMatchesRunTests(SparkifySampleInS3 s3) : IClas
         var copies = recorded.Where(sql => sql.StartsWith("COPY ", StringComparison.Ordinal)).ToList();
         Assert.Equal([false, eventsGzipped], copies.Select(sql => sql.Contains("\nGZIP\n", StringComparison.Ordinal)));
         // The loader owns the staging tables here, so the COPYs update their statistics; nothing failed.
-        var expected = Sent(plan, NotOwner).Select(sql => sql.Replace(
+        // A first load: no file was loaded before, and the sample has no bad records.
+        var expected = Sent(plan, NotOwner, LedgerHolds, RejectsOnly).Select(sql => sql.Replace(
             RedshiftCopyCommandBuilder.UnknownGzipLine + "\n",
             sql.StartsWith("COPY staging_events", StringComparison.Ordinal) && eventsGzipped ? "GZIP\n" : "",
             StringComparison.Ordinal));
-        Assert.Equal(expected, Normalised(recorded));
+        Assert.Equal(expected, Normalised(recorded.Select(LedgerBatches.FirstRowOnly)));
     }
 
     /// <summary>The plan's statements in order, without those whose note says they are not sent here.</summary>

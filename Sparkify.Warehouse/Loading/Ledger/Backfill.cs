@@ -29,6 +29,24 @@ internal sealed record Backfill(DateOnly? Since, DateOnly? Until)
         return new Backfill(request.Since, request.Until);
     }
 
+    /// <summary>
+    /// The backfill <paramref name="request"/> asks for on the warehouse <paramref name="options"/> describe:
+    /// a Redshift load picks files only through a manifest, so without a manifest prefix it reads every
+    /// file under its sources and cannot backfill.
+    /// </summary>
+    /// <exception cref="WarehouseException">Since is after until, or a Redshift backfill without a manifest prefix.</exception>
+    public static Backfill? For(LoadRequest request, WarehouseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var backfill = Of(request);
+        if (backfill is not null && WarehouseFiles.ReadsEveryFile(options))
+        {
+            throw new WarehouseException("Backfills (--since/--until) on Redshift need a manifest prefix: set --manifest-prefix s3://bucket/prefix (Sparkify:Redshift:ManifestPrefix), where the load writes the manifest of the days' files. Without one, a Redshift load COPYs every file under its sources.");
+        }
+
+        return backfill;
+    }
+
     /// <summary>Parses a date given as <c>YYYY-MM-DD</c>.</summary>
     /// <param name="text">The text as given.</param>
     /// <param name="option">The option's name, for the message.</param>

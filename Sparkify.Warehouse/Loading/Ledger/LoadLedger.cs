@@ -26,16 +26,27 @@ internal sealed class LoadLedger
     private readonly LoadRequest _request;
     private readonly EventFileDatePattern _pattern;
     private readonly Backfill? _backfill;
+    private readonly bool _readsEveryFile;
     private readonly Lock _gate = new();
     private readonly List<SourceFile> _read = [];
     private Dictionary<string, LoadFile> _ledger = new(StringComparer.Ordinal);
 
-    public LoadLedger(LoadRequest request, EventFileDatePattern pattern)
+    /// <param name="request">The run's request: its sources, reload and backfill.</param>
+    /// <param name="pattern">Finds an event file's day, for a backfill.</param>
+    /// <param name="readsEveryFile">The target's load reads every listed file whatever the ledger holds (see <see cref="WarehouseFiles.ReadsEveryFile"/>).</param>
+    public LoadLedger(LoadRequest request, EventFileDatePattern pattern, bool readsEveryFile = false)
     {
         _request = request;
         _pattern = pattern;
         _backfill = Backfill.Of(request);
+        _readsEveryFile = readsEveryFile;
     }
+
+    /// <summary>The files this run reads, as <see cref="Select"/> chose them.</summary>
+    public IReadOnlyList<SourceFile> Read => _read;
+
+    /// <summary>Whether the ledger held a row for <paramref name="uri"/> when the run read it.</summary>
+    public bool Holds(string uri) => _ledger.ContainsKey(uri);
 
     /// <summary>Listed files the ledger held unchanged, which this run does not read.</summary>
     public long Skipped { get; private set; }
@@ -43,13 +54,8 @@ internal sealed class LoadLedger
     /// <summary>Reads the ledger rows under the run's sources; sent under the load's lock, before anything is listed.</summary>
     public LoadStep ReadStep() => LoadStep.Custom(ReadSql, async (executor, ct) =>
     {
-        NpgsqlParameter[] parameters =
-        [
-            new("songs", LikePrefix(_request.SongsSource)),
-            new("events", LikePrefix(_request.EventsSource)),
-        ];
         var ledger = new Dictionary<string, LoadFile>(StringComparer.Ordinal);
-        foreach (var row in await executor.ReadRowsAsync(ReadSql, parameters, ct).ConfigureAwait(false))
+        foreach (var row in await executor.ReadRowsAsync(ReadSql, ReadParameters(), ct).ConfigureAwait(false))
         {
             var uri = (string)row[0]!;
             ledger[uri] = new LoadFile
@@ -62,7 +68,7 @@ internal sealed class LoadLedger
         }
 
         _ledger = ledger;
-    }) with { Note = "the ledger rows under the two sources: a file it holds unchanged is not read again" };
+    }) with { Parameters = ReadParameters, Note = "the ledger rows under the two sources: a file it holds unchanged is not read again" };
 
     /// <summary>
     /// The files of <paramref name="listed"/> (all under the <paramref name="source"/> source) the run reads:
@@ -70,7 +76,7 @@ internal sealed class LoadLedger
     /// </summary>
     public IReadOnlyList<SourceFile> Select(WarehouseFileSource source, IReadOnlyList<SourceFile> listed)
     {
-        var reload = _request.Reload || _request.FullRefresh;
+        var reload = _request.Reload || _request.FullRefresh || _readsEveryFile;
         var decisions = FileSelection.Decide(listed.Select(FileIdentity.Of), _ledger, reload);
         var read = new List<SourceFile>(listed.Count);
         for (var i = 0; i < listed.Count; i++)
@@ -106,15 +112,12 @@ internal sealed class LoadLedger
     public LoadStep RecordStep(Guid runId, Func<IReadOnlyDictionary<string, long>> rowsPerFile, Func<IReadOnlyList<LoadError>> rejects)
         => LoadStep.Copy(CopySql, async (connection, ct) =>
         {
-            var staged = rowsPerFile();
             var rejected = rejects().GroupBy(e => e.Source, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
-            var now = DateTime.UtcNow;
             var importer = await connection.BeginBinaryImportAsync(CopySql, ct).ConfigureAwait(false);
             await using (importer.ConfigureAwait(false))
             {
-                foreach (var file in _read.Where(f => f.Length is not null))
+                foreach (var row in Rows(runId, rowsPerFile(), rejected))
                 {
-                    var row = FileIdentity.Of(file).ToLedgerRow(runId, staged.GetValueOrDefault(file.Name), rejected.GetValueOrDefault(file.Name), now);
                     await importer.StartRowAsync(ct).ConfigureAwait(false);
                     await importer.WriteAsync(row.Uri, NpgsqlDbType.Varchar, ct).ConfigureAwait(false);
                     await importer.WriteAsync(row.SizeBytes, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
@@ -130,6 +133,18 @@ internal sealed class LoadLedger
             }
         }) with { When = () => _read.Count > 0, Note = "a row per file the load read; only when it read any" };
 
+    /// <summary>
+    /// The ledger rows of the files this run read, with the records each staged (<paramref name="staged"/>;
+    /// a file it has no count for gets 0, or the value given by <paramref name="unknownStaged"/>) and
+    /// rejected; a file whose size is unknown gets no row, so the next load reads it again.
+    /// </summary>
+    public IEnumerable<LoadFile> Rows(Guid runId, IReadOnlyDictionary<string, long> staged, IReadOnlyDictionary<string, long> rejected, long unknownStaged = 0)
+    {
+        var now = DateTime.UtcNow;
+        return _read.Where(f => f.Length is not null).Select(file => FileIdentity.Of(file).ToLedgerRow(
+            runId, staged.TryGetValue(file.Name, out var count) ? count : unknownStaged, rejected.GetValueOrDefault(file.Name), now));
+    }
+
     private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
     {
         if (value is null)
@@ -141,6 +156,12 @@ internal sealed class LoadLedger
             await importer.WriteAsync(value, type, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private NpgsqlParameter[] ReadParameters() =>
+    [
+        new("songs", LikePrefix(_request.SongsSource)),
+        new("events", LikePrefix(_request.EventsSource)),
+    ];
 
     private static string LikePrefix(string source)
         => string.IsNullOrWhiteSpace(source)

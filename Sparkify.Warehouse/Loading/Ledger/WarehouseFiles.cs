@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Infrastructure.Internal;
+using Sparkify.Warehouse.Loading.Redshift;
 using Sparkify.Warehouse.Loading.Sources;
 
 namespace Sparkify.Warehouse.Loading.Ledger;
@@ -50,7 +51,8 @@ public static class WarehouseFiles
     /// <summary>
     /// The files under <paramref name="request"/>'s sources (songs first, then events, each in listing
     /// order), then the ledger's files under those sources that are no longer listed. A file is read by
-    /// the next load when it is new or changed, or always with <see cref="LoadRequest.Reload"/>; with
+    /// the next load when it is new or changed, or always with <see cref="LoadRequest.Reload"/> (and on
+    /// Redshift without <see cref="RedshiftSettings.ManifestPrefix"/>, whose loads read every file); with
     /// <see cref="LoadRequest.Since"/>/<see cref="LoadRequest.Until"/>, exactly the event files of those days.
     /// An empty or blank source is not listed (at least one is needed).
     /// </summary>
@@ -58,7 +60,8 @@ public static class WarehouseFiles
     /// <param name="request">The sources, and the reload and backfill switches, as the load would get them.</param>
     /// <param name="cancellationToken">Cancels listing and the ledger query.</param>
     /// <exception cref="WarehouseException">
-    /// Invalid options or request, a source that is missing or has no files, or a warehouse without the ledger table.
+    /// Invalid options or request (a backfill on Redshift needs a manifest prefix), a source that is missing
+    /// or has no files, or a warehouse without the ledger table.
     /// </exception>
     public static async Task<IReadOnlyList<WarehouseFile>> ListAsync(WarehouseOptions options, LoadRequest request, CancellationToken cancellationToken = default)
     {
@@ -69,7 +72,7 @@ public static class WarehouseFiles
             throw new WarehouseException(string.Join(" ", invalid.Failures ?? []));
         }
 
-        var backfill = Backfill.Of(request);
+        var backfill = Backfill.For(request, options);
         var pattern = EventFileDatePattern.Parse(options.EventFileDatePattern, $"{nameof(WarehouseOptions)}.{nameof(WarehouseOptions.EventFileDatePattern)}");
         var sources = new List<(WarehouseFileSource Kind, string Source)>();
         if (!string.IsNullOrWhiteSpace(request.SongsSource))
@@ -101,7 +104,7 @@ public static class WarehouseFiles
 
             var ledger = await LedgerUnderAsync(context, LedgerPrefix(source), cancellationToken).ConfigureAwait(false);
             var eventBackfill = kind == WarehouseFileSource.Events ? backfill : null;
-            foreach (var decision in FileSelection.Decide(listed, ledger, request.Reload || request.FullRefresh))
+            foreach (var decision in FileSelection.Decide(listed, ledger, request.Reload || request.FullRefresh || ReadsEveryFile(options)))
             {
                 // A backfill is a deliberate reload of exactly its days' event files, loaded before or not.
                 var read = FileSelection.Reads(decision, eventBackfill, pattern);
@@ -118,6 +121,34 @@ public static class WarehouseFiles
         files.AddRange(notListed);
         return files;
     }
+
+    /// <summary>
+    /// The manifest a Redshift load with a manifest prefix writes for the files of <paramref name="source"/>
+    /// that it reads (<see cref="WarehouseFile.WillLoad"/>), as <see cref="ListAsync"/> returned them:
+    /// <c>{"entries": [{"url": ..., "mandatory": true, "meta": {"content_length": ...}}]}</c>. Null when
+    /// it reads none of them: the load then writes no manifest and runs no <c>COPY</c> for that source.
+    /// </summary>
+    /// <param name="files">The files as <see cref="ListAsync"/> returned them.</param>
+    /// <param name="source">Songs or events: one manifest per staging table.</param>
+    /// <exception cref="ArgumentException">A file to read is not an S3 object.</exception>
+    public static string? RedshiftManifestJson(IEnumerable<WarehouseFile> files, WarehouseFileSource source)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var entries = files.Where(f => f.Source == source && f.WillLoad)
+            .Select(f => S3Location.IsS3Uri(f.Uri) && f.SizeBytes is { } size
+                ? (f.Uri, size)
+                : throw new ArgumentException($"{f.Uri}: a manifest lists S3 objects of known size only.", nameof(files)))
+            .ToList();
+        return entries.Count == 0 ? null : System.Text.Encoding.UTF8.GetString(RedshiftManifest.Write(entries));
+    }
+
+    /// <summary>
+    /// Whether a load on the warehouse <paramref name="options"/> describe reads every file under its
+    /// sources whatever the ledger holds: a Redshift load without a manifest prefix, whose <c>COPY</c>
+    /// reads the whole prefix (it still records every file, so a manifest prefix set later starts from the truth).
+    /// </summary>
+    internal static bool ReadsEveryFile(WarehouseOptions options)
+        => options.Provider == WarehouseProvider.Redshift && string.IsNullOrWhiteSpace(options.Redshift?.ManifestPrefix);
 
     /// <summary>
     /// The URI prefix of the ledger rows that belong to <paramref name="source"/>: the canonical S3 URI

@@ -26,6 +26,15 @@ internal sealed record RedshiftCopyRequest
     /// <summary>Whether the log objects are gzip-compressed, as <see cref="SongsGzip"/>.</summary>
     public bool? EventsGzip { get; init; } = false;
 
+    /// <summary>
+    /// The manifest the songs COPY reads (<c>FROM '&lt;manifest&gt;' MANIFEST</c>): exactly the files it
+    /// names; null to COPY every object under <see cref="SongsSource"/>.
+    /// </summary>
+    public string? SongsManifest { get; init; }
+
+    /// <summary>The manifest the events COPY reads, as <see cref="SongsManifest"/>.</summary>
+    public string? EventsManifest { get; init; }
+
     /// <summary>The <c>s3://</c> URI of the JSONPaths file mapping log keys to <c>staging_events</c> columns.</summary>
     public string? JsonPathsSource { get; init; }
 
@@ -41,7 +50,7 @@ internal sealed record RedshiftCopyRequest
 
 /// <summary>One COPY into a staging table, in the two forms a load chooses from.</summary>
 /// <param name="Table">The staging table.</param>
-/// <param name="Source">The S3 URI copied from.</param>
+/// <param name="Source">The S3 URI copied from: the source prefix, or the manifest naming the files.</param>
 /// <param name="CopySql">The COPY with <c>STATUPDATE ON</c>, for a loader that owns the staging tables.</param>
 /// <param name="NonOwnerCopySql">
 /// The same COPY with <c>STATUPDATE OFF</c>: only a table's owner (or a superuser) may update its
@@ -117,6 +126,8 @@ internal static partial class RedshiftCopyCommandBuilder
 
         var songs = request.SongsSource is null ? null : ValidateS3Uri(request.SongsSource, "Songs source", requireObject: false);
         var events = request.EventsSource is null ? null : ValidateS3Uri(request.EventsSource, "Events source", requireObject: false);
+        var songsManifest = request.SongsManifest is null ? null : ValidateS3Uri(request.SongsManifest, "Songs manifest", requireObject: true);
+        var eventsManifest = request.EventsManifest is null ? null : ValidateS3Uri(request.EventsManifest, "Events manifest", requireObject: true);
         string? jsonPaths = null;
         if (events is not null)
         {
@@ -136,14 +147,16 @@ internal static partial class RedshiftCopyCommandBuilder
         var commands = new List<RedshiftCopyCommand>(2);
         if (songs is not null)
         {
-            var copy = Copy("staging_songs", StagingSongColumns, songs, iamRole, "auto", region, request.MaxErrors, request.SongsGzip);
-            commands.Add(new RedshiftCopyCommand("staging_songs", songs, copy + "ON", copy + "OFF"));
+            var from = songsManifest ?? songs;
+            var copy = Copy("staging_songs", StagingSongColumns, from, songsManifest is not null, iamRole, "auto", region, request.MaxErrors, request.SongsGzip);
+            commands.Add(new RedshiftCopyCommand("staging_songs", from, copy + "ON", copy + "OFF"));
         }
 
         if (events is not null)
         {
-            var copy = Copy("staging_events", StagingEventColumns, events, iamRole, jsonPaths!, region, request.MaxErrors, request.EventsGzip);
-            commands.Add(new RedshiftCopyCommand("staging_events", events, copy + "ON", copy + "OFF"));
+            var from = eventsManifest ?? events;
+            var copy = Copy("staging_events", StagingEventColumns, from, eventsManifest is not null, iamRole, jsonPaths!, region, request.MaxErrors, request.EventsGzip);
+            commands.Add(new RedshiftCopyCommand("staging_events", from, copy + "ON", copy + "OFF"));
         }
 
         return commands;
@@ -167,13 +180,18 @@ internal static partial class RedshiftCopyCommandBuilder
     }
 
     // Ends with "STATUPDATE ": the caller appends ON or OFF.
-    private static string Copy(string table, IReadOnlyList<string> columns, string from, string iamRole, string format, string region, int maxErrors, bool? gzip)
+    private static string Copy(string table, IReadOnlyList<string> columns, string from, bool manifest, string iamRole, string format, string region, int maxErrors, bool? gzip)
     {
         var sql = new StringBuilder()
             .Append("COPY ").Append(table).Append(" (").AppendJoin(", ", columns).Append(")\n")
             .Append("FROM ").Append(Literal(from)).Append('\n')
-            .Append("IAM_ROLE ").Append(iamRole == "default" ? "default" : Literal(iamRole)).Append('\n')
-            .Append("FORMAT AS JSON ").Append(Literal(format)).Append('\n');
+            .Append("IAM_ROLE ").Append(iamRole == "default" ? "default" : Literal(iamRole)).Append('\n');
+        if (manifest)
+        {
+            sql.Append("MANIFEST\n");
+        }
+
+        sql.Append("FORMAT AS JSON ").Append(Literal(format)).Append('\n');
         if (gzip is null)
         {
             sql.Append(UnknownGzipLine).Append('\n');

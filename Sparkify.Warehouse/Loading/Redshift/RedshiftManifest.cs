@@ -45,11 +45,21 @@ internal static class RedshiftManifest
     public static byte[] Write(IReadOnlyCollection<SourceFile> files)
     {
         ArgumentNullException.ThrowIfNull(files);
+        return Write([.. files.Select(file => file is S3SourceFile { Length: { } length } s3
+            ? (s3.Location.Uri, length)
+            : throw new ArgumentException($"{file.Name}: a manifest lists S3 objects of known size only.", nameof(files)))]);
+    }
+
+    /// <summary>The manifest's JSON (UTF-8) for the objects <paramref name="entries"/> name (<c>s3://</c> URI and size), in the order given.</summary>
+    /// <exception cref="ArgumentException">No entries.</exception>
+    public static byte[] Write(IReadOnlyCollection<(string Url, long ContentLength)> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
 
         // COPY fails on a manifest without entries; a load with nothing to read must not run a COPY.
-        if (files.Count == 0)
+        if (entries.Count == 0)
         {
-            throw new ArgumentException("A manifest needs at least one file.", nameof(files));
+            throw new ArgumentException("A manifest needs at least one file.", nameof(entries));
         }
 
         using var buffer = new MemoryStream();
@@ -57,15 +67,10 @@ internal static class RedshiftManifest
         {
             json.WriteStartObject();
             json.WriteStartArray("entries");
-            foreach (var file in files)
+            foreach (var (url, length) in entries)
             {
-                if (file is not S3SourceFile { Length: { } length } s3)
-                {
-                    throw new ArgumentException($"{file.Name}: a manifest lists S3 objects of known size only.", nameof(files));
-                }
-
                 json.WriteStartObject();
-                json.WriteString("url", s3.Location.Uri);
+                json.WriteString("url", url);
                 json.WriteBoolean("mandatory", true);
                 json.WriteStartObject("meta");
                 json.WriteNumber("content_length", length);
