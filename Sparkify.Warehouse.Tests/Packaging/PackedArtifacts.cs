@@ -29,20 +29,23 @@ public sealed class PackedArtifacts : IAsyncLifetime
     public Task DisposeAsync()
     {
         Directory.Delete(Folder, recursive: true);
+        DeleteFromGlobalPackages(Version, "sparkify.warehouse", "sparkify.warehouse.cli");
+        return Task.CompletedTask;
+    }
 
-        // Restores and tool installs extracted the test version into the global packages folder.
+    /// <summary>Restores and tool installs extract a test version into the global packages folder; this removes it.</summary>
+    public static void DeleteFromGlobalPackages(string version, params string[] ids)
+    {
         var globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var id in new[] { "sparkify.warehouse", "sparkify.warehouse.cli" })
+        foreach (var id in ids)
         {
-            var extracted = Path.Combine(globalPackages, id, Version);
+            var extracted = Path.Combine(globalPackages, id, version);
             if (Directory.Exists(extracted))
             {
                 Directory.Delete(extracted, recursive: true);
             }
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>The environment for child <c>dotnet</c> commands: no banners, no telemetry, no inherited warehouse settings.</summary>
