@@ -33,6 +33,27 @@ public sealed class PackedArtifacts : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// <c>dotnet tool install</c> of the tool from <paramref name="feed"/> into <paramref name="toolPath"/>. The tool
+    /// package carries everything it needs, so the folder feed is the only source: the install works the same
+    /// with or without a network.
+    /// </summary>
+    internal static async Task<CliResult> InstallToolAsync(string feed, string version, string toolPath, string workingDirectory)
+    {
+        Directory.CreateDirectory(workingDirectory);
+        await File.WriteAllTextAsync(Path.Combine(workingDirectory, "NuGet.config"), """
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+              </packageSources>
+            </configuration>
+            """);
+        return await ProcessRunner.RunAsync("dotnet",
+            ["tool", "install", "--tool-path", toolPath, "--add-source", feed, "Sparkify.Warehouse.Cli", "--version", version],
+            workingDirectory: workingDirectory, environment: QuietDotnet(), timeout: TimeSpan.FromMinutes(3));
+    }
+
     /// <summary>Restores and tool installs extract a test version into the global packages folder; this removes it.</summary>
     public static void DeleteFromGlobalPackages(string version, params string[] ids)
     {

@@ -43,19 +43,8 @@ public sealed class ReleaseToolPackageTests : IDisposable
             Assert.DoesNotContain(pointer.Entries, e => e.FullName.EndsWith(".dll", StringComparison.Ordinal));
         }
 
-        var workingDirectory = Directory.CreateDirectory(Path.Combine(_folder, "install")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(workingDirectory, "NuGet.config"), """
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-              </packageSources>
-            </configuration>
-            """);
         var toolPath = Path.Combine(_folder, "tools");
-        var install = await ProcessRunner.RunAsync("dotnet",
-            ["tool", "install", "--tool-path", toolPath, "--add-source", feed, "Sparkify.Warehouse.Cli", "--version", _version],
-            workingDirectory: workingDirectory, environment: PackedArtifacts.QuietDotnet(), timeout: TimeSpan.FromMinutes(3));
+        var install = await PackedArtifacts.InstallToolAsync(feed, _version, toolPath, Path.Combine(_folder, "install"));
         Assert.True(install.ExitCode == 0, install.ToString());
 
         // What start-up spends its CPU on: the tool, EF Core, Npgsql and the host, each precompiled.
