@@ -62,9 +62,8 @@ internal static class SparkifyApp
     private static IHost BuildHost(ParseResult parseResult, bool verbose)
     {
         // An empty builder, given only what a command uses: the default one also sets up the Debug,
-        // EventSource and EventLog loggers, metrics and host configuration that a short command would
-        // pay for at every start (about half of building the host). The command line belongs to
-        // System.CommandLine, not to configuration.
+        // EventSource and EventLog loggers, metrics and host configuration, which every start of a short
+        // command would pay for. The command line belongs to System.CommandLine, not to configuration.
         var environmentName = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
