@@ -61,22 +61,28 @@ internal static class SparkifyApp
 
     private static IHost BuildHost(ParseResult parseResult, bool verbose)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        // An empty builder, given only what a command uses: the default one also sets up the Debug,
+        // EventSource and EventLog loggers, metrics and host configuration, which every start of a short
+        // command would pay for. The command line belongs to System.CommandLine, not to configuration.
+        var environmentName = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production;
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
-            // The command line belongs to System.CommandLine, not to configuration.
-            Args = [],
             ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production,
-            // One short run: no file watchers.
-            Configuration = new ConfigurationManager { ["hostBuilder:reloadConfigOnChange"] = "false" },
+            EnvironmentName = environmentName,
         });
+
+        // The tool's own settings (logging defaults), then the environment; one short run, so no file watchers.
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false)
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, $"appsettings.{environmentName}.json"), optional: true, reloadOnChange: false)
+            .AddEnvironmentVariables();
         CliConfiguration.Configure(builder.Configuration, builder.Environment, parseResult);
 
         // The library's registration and start-up validation. A connection is checked only by commands
         // that connect (scripts and dry runs do not), and PostgreSQL falls back to the embedded server.
         builder.Services.AddSparkifyWarehouse(builder.Configuration, connectionRequired: false);
 
-        builder.Logging.ClearProviders();
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

@@ -21,8 +21,21 @@ internal sealed class WarehouseConnections(CliContext cli)
     /// <summary>The connection string: <paramref name="option"/>, else the configured one, if any.</summary>
     public string? FindConfigured(string? option) => NonEmpty(option) ?? NonEmpty(Configured.ConnectionString);
 
-    /// <summary>The configured connection, or else (PostgreSQL only) the embedded local server, started if needed.</summary>
+    /// <summary>
+    /// The configured connection, or else (PostgreSQL only) the embedded local server, started if needed.
+    /// A command resolves its connection to open a context next; EF Core's first context in a process
+    /// (its internal services and the model) costs about as much CPU as opening the connection, so it is
+    /// built on another core meanwhile, for the contexts <see cref="CreateContext"/> and the loader create.
+    /// </summary>
     public async Task<string> ResolveAsync(WarehouseProvider provider, string? option, CancellationToken cancellationToken)
+    {
+        var contextReady = Task.Run(() => WarmUpContext(provider), cancellationToken);
+        var connectionString = await ResolveConnectionAsync(provider, option, cancellationToken).ConfigureAwait(false);
+        await contextReady.ConfigureAwait(false);
+        return connectionString;
+    }
+
+    private async Task<string> ResolveConnectionAsync(WarehouseProvider provider, string? option, CancellationToken cancellationToken)
     {
         if (FindConfigured(option) is { } configured)
         {
@@ -77,6 +90,13 @@ internal sealed class WarehouseConnections(CliContext cli)
 
     public static WarehouseDbContext CreateContext(string connectionString, WarehouseProvider provider)
         => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString, provider).Options);
+
+    /// <summary>Builds what every later context of <paramref name="provider"/> in this process shares; never connects.</summary>
+    private static void WarmUpContext(WarehouseProvider provider)
+    {
+        using var context = CreateContext("Host=localhost", provider);
+        _ = context.Model;
+    }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -50,21 +50,7 @@ public sealed class PackageTests(PackedArtifacts packages) : IClassFixture<Packe
     public async Task The_tool_installs_from_the_folder_feed_and_runs_from_its_tool_path()
     {
         var toolPath = Path.Combine(packages.Folder, "tools");
-        var workingDirectory = Directory.CreateDirectory(Path.Combine(packages.Folder, "tool-install")).FullName;
-        // The tool package carries everything it needs, so the folder feed is the only source: the
-        // install works the same with or without a network.
-        await File.WriteAllTextAsync(Path.Combine(workingDirectory, "NuGet.config"), """
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-              </packageSources>
-            </configuration>
-            """);
-
-        var install = await ProcessRunner.RunAsync("dotnet",
-            ["tool", "install", "--tool-path", toolPath, "--add-source", packages.Feed, "Sparkify.Warehouse.Cli", "--version", packages.Version],
-            workingDirectory: workingDirectory, environment: PackedArtifacts.QuietDotnet(), timeout: TimeSpan.FromMinutes(3));
+        var install = await PackedArtifacts.InstallToolAsync(packages.Feed, packages.Version, toolPath, Path.Combine(packages.Folder, "tool-install"));
         Assert.True(install.ExitCode == 0, install.ToString());
 
         var sparkify = Path.Combine(toolPath, "sparkify");

@@ -29,20 +29,44 @@ public sealed class PackedArtifacts : IAsyncLifetime
     public Task DisposeAsync()
     {
         Directory.Delete(Folder, recursive: true);
+        DeleteFromGlobalPackages(Version, "sparkify.warehouse", "sparkify.warehouse.cli");
+        return Task.CompletedTask;
+    }
 
-        // Restores and tool installs extracted the test version into the global packages folder.
+    /// <summary>
+    /// <c>dotnet tool install</c> of the tool from <paramref name="feed"/> into <paramref name="toolPath"/>. The tool
+    /// package carries everything it needs, so the folder feed is the only source: the install works the same
+    /// with or without a network.
+    /// </summary>
+    internal static async Task<CliResult> InstallToolAsync(string feed, string version, string toolPath, string workingDirectory)
+    {
+        Directory.CreateDirectory(workingDirectory);
+        await File.WriteAllTextAsync(Path.Combine(workingDirectory, "NuGet.config"), """
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+              </packageSources>
+            </configuration>
+            """);
+        return await ProcessRunner.RunAsync("dotnet",
+            ["tool", "install", "--tool-path", toolPath, "--add-source", feed, "Sparkify.Warehouse.Cli", "--version", version],
+            workingDirectory: workingDirectory, environment: QuietDotnet(), timeout: TimeSpan.FromMinutes(3));
+    }
+
+    /// <summary>Restores and tool installs extract a test version into the global packages folder; this removes it.</summary>
+    public static void DeleteFromGlobalPackages(string version, params string[] ids)
+    {
         var globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var id in new[] { "sparkify.warehouse", "sparkify.warehouse.cli" })
+        foreach (var id in ids)
         {
-            var extracted = Path.Combine(globalPackages, id, Version);
+            var extracted = Path.Combine(globalPackages, id, version);
             if (Directory.Exists(extracted))
             {
                 Directory.Delete(extracted, recursive: true);
             }
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>The environment for child <c>dotnet</c> commands: no banners, no telemetry, no inherited warehouse settings.</summary>
