@@ -148,9 +148,9 @@ public sealed class IncrementalLoadTests
         AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
     }
 
-    /// <summary>Every ledger row as "uri|size|etag|modified|run|staged|rejected", in URI order.</summary>
+    /// <summary>Every ledger row as "uri|size|etag|modified|run|staged|rejected" (NULL as ∅), in URI order.</summary>
     private static Task<List<string>> LedgerAsync(string connectionString)
-        => WarehouseDb.RowsAsync(connectionString, "SELECT uri || '|' || size_bytes || '|' || COALESCE(etag, '') || '|' || COALESCE(CAST(modified_at AS TEXT), '') || '|' || run_id || '|' || records_staged || '|' || records_rejected FROM load_files ORDER BY uri COLLATE \"C\"");
+        => WarehouseDb.RowsAsync(connectionString, "SELECT uri, size_bytes, etag, CAST(modified_at AS TEXT), run_id, records_staged, records_rejected FROM load_files ORDER BY uri COLLATE \"C\"");
 
     /// <summary>
     /// The sample's song files (by index into <see cref="SampleRecords.Songs"/>, one song a file) split in
