@@ -2,7 +2,9 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Npgsql;
+using Sparkify.Warehouse.Migrations.Internal;
 using Sparkify.Warehouse.Tests.TestUtilities;
 using Stand = Sparkify.Warehouse.Tests.TestUtilities.RedshiftStandIn.RedshiftStandIn;
 
@@ -80,6 +82,26 @@ public sealed class NullableRecordsStagedMigrationTests(S3rverFixture s3) : ICla
         await Sqlfluff.AssertParsesAsync(postgresDown, dialect: Sqlfluff.Postgres);
     }
 
+    [Fact]
+    public void On_redshift_an_alter_column_is_refused_unless_marked_postgresql_only_which_only_postgresql_runs()
+    {
+        static AlterColumnOperation Alter() => new()
+        {
+            Table = "load_files", Name = "records_staged", ClrType = typeof(long), ColumnType = "bigint", IsNullable = true,
+            OldColumn = { ClrType = typeof(long), ColumnType = "bigint", IsNullable = false },
+        };
+
+        using var redshift = Context("redshift");
+        var refused = Assert.Throws<NotSupportedException>(() => redshift.GetService<IMigrationsSqlGenerator>().Generate([Alter()]));
+        Assert.Contains("load_files.records_staged", refused.Message, StringComparison.Ordinal);
+
+        var marked = Alter();
+        marked.AddAnnotation(WarehouseMigrationsSqlGenerator.PostgreSqlOnly, true);
+        Assert.Empty(redshift.GetService<IMigrationsSqlGenerator>().Generate([marked]));
+        using var postgres = Context("postgres");
+        Assert.Contains("ALTER COLUMN records_staged DROP NOT NULL", Assert.Single(postgres.GetService<IMigrationsSqlGenerator>().Generate([marked])).CommandText, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Migrates to the previous schema, writes <see cref="OldRows"/>, migrates up and checks the values,
     /// writes a NULL, migrates down and checks the values again, and migrates up once more.
@@ -132,8 +154,11 @@ public sealed class NullableRecordsStagedMigrationTests(S3rverFixture s3) : ICla
 
     private static string Script(string provider, string from, string to)
     {
-        using var context = new WarehouseDbContext(new DbContextOptionsBuilder<WarehouseDbContext>()
-            .UseWarehouse("Host=localhost", provider == "redshift" ? WarehouseProvider.Redshift : WarehouseProvider.Postgres).Options);
+        using var context = Context(provider);
         return context.GetService<IMigrator>().GenerateScript(from, to);
     }
+
+    private static WarehouseDbContext Context(string provider)
+        => new(new DbContextOptionsBuilder<WarehouseDbContext>()
+            .UseWarehouse("Host=localhost", provider == "redshift" ? WarehouseProvider.Redshift : WarehouseProvider.Postgres).Options);
 }
