@@ -150,8 +150,8 @@ internal static class FilesCommand
                 {
                     json.WriteString("loaded_at", loaded.LoadedAt.ToString(QueryResultWriter.TimestampFormat, CultureInfo.InvariantCulture));
                     json.WriteString("run_id", loaded.RunId.ToString("D"));
-                    // Negative: not known per file (a Redshift COPY of several files counts only their total).
-                    WriteNumber(json, "records_staged", loaded.RecordsStaged >= 0 ? loaded.RecordsStaged : null);
+                    // Null: not known per file (a Redshift COPY of several files counts only their total).
+                    WriteNumber(json, "records_staged", loaded.RecordsStaged);
                     json.WriteNumber("records_rejected", loaded.RecordsRejected);
                 }
                 else

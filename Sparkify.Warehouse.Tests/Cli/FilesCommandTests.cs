@@ -49,9 +49,10 @@ public sealed class FilesCommandTests(MigratedDatabaseFixture database, S3rverFi
         await InsertAsync(LogPath(_logs + "2", Days[0]), new FileInfo(LogPath(_logs + "2", Days[0])).Length, null, File.GetLastWriteTimeUtc(LogPath(_logs + "2", Days[0])), runId);
 
         // Songs: the first object as listed (size, and the ETag S3 gives a single-part upload: the quoted
-        // MD5 of its bytes), the second not in the ledger.
+        // MD5 of its bytes) with no count of its own, as a Redshift COPY of several files leaves it; the
+        // second not in the ledger.
         var first = await File.ReadAllBytesAsync(Path.Combine(TestEnvironment.SampleData, SongKeys[0]));
-        await InsertAsync($"s3://{Bucket}/{SongKeys[0]}", first.Length, $"\"{Convert.ToHexStringLower(MD5.HashData(first))}\"", null, runId);
+        await InsertAsync($"s3://{Bucket}/{SongKeys[0]}", first.Length, $"\"{Convert.ToHexStringLower(MD5.HashData(first))}\"", null, runId, staged: null);
     }
 
     public Task DisposeAsync()
@@ -79,6 +80,7 @@ public sealed class FilesCommandTests(MigratedDatabaseFixture database, S3rverFi
         Assert.Null(files[4].Loaded);
         Assert.Equal(new FileInfo(LogPath(_logs, Days[1])).Length - 1, files[3].Loaded!.SizeBytes);
         Assert.Equal(7, files[3].Loaded!.RecordsStaged);
+        Assert.Null(files[0].Loaded!.RecordsStaged);
 
         var reload = await WarehouseFiles.ListAsync(Options(), Request() with { Reload = true });
         Assert.Equal([true, true, true, true, true, false], reload.Select(f => f.WillLoad));
@@ -109,6 +111,7 @@ public sealed class FilesCommandTests(MigratedDatabaseFixture database, S3rverFi
         Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("run_id").ValueKind);
         Assert.Equal(JsonValueKind.Null, rows[5].GetProperty("size_bytes").ValueKind);
         Assert.Equal("2018-11-02T03:04:05.000Z", rows[0].GetProperty("loaded_at").GetString());
+        Assert.Equal((JsonValueKind.Null, 7L), (rows[0].GetProperty("records_staged").ValueKind, rows[2].GetProperty("records_staged").GetInt64()));
         Assert.Equal(["source", "uri", "status", "will_load", "size_bytes", "loaded_at", "run_id", "records_staged", "records_rejected"], rows[0].EnumerateObject().Select(p => p.Name));
 
         var table = await CliRunner.RunAsync(Arguments("--until", "2018-11-02"));
@@ -154,20 +157,21 @@ public sealed class FilesCommandTests(MigratedDatabaseFixture database, S3rverFi
     private string[] Arguments(params string[] extra)
         => ["files", "--songs", $"s3://{Bucket}/song_data/A/A/", "--events", _logs, "--connection", database.ConnectionString, "--s3-endpoint", s3.ServiceUrl, .. extra];
 
-    private async Task InsertAsync(string uri, long size, string? etag, DateTime? modifiedAt, Guid runId)
+    private async Task InsertAsync(string uri, long size, string? etag, DateTime? modifiedAt, Guid runId, long? staged = 7)
     {
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "INSERT INTO load_files (uri, size_bytes, etag, modified_at, run_id, records_staged, records_rejected, loaded_at) "
-            + "VALUES (@uri, @size, @etag, @modified, @run, 7, 0, TIMESTAMP '2018-11-02 03:04:05') "
-            + "ON CONFLICT (uri) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, etag = EXCLUDED.etag, modified_at = EXCLUDED.modified_at",
+            + "VALUES (@uri, @size, @etag, @modified, @run, @staged, 0, TIMESTAMP '2018-11-02 03:04:05') "
+            + "ON CONFLICT (uri) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, etag = EXCLUDED.etag, modified_at = EXCLUDED.modified_at, records_staged = EXCLUDED.records_staged",
             connection);
         command.Parameters.AddWithValue("uri", uri);
         command.Parameters.AddWithValue("size", size);
         command.Parameters.AddWithValue("etag", (object?)etag ?? DBNull.Value);
         command.Parameters.Add(new NpgsqlParameter("modified", NpgsqlTypes.NpgsqlDbType.Timestamp) { Value = modifiedAt is { } utc ? DateTime.SpecifyKind(utc, DateTimeKind.Unspecified) : DBNull.Value });
         command.Parameters.AddWithValue("run", runId.ToString("D"));
+        command.Parameters.Add(new NpgsqlParameter("staged", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)staged ?? DBNull.Value });
         await command.ExecuteNonQueryAsync();
     }
 }

@@ -66,6 +66,8 @@ public sealed class RedshiftStandInTests(RedshiftStandInFixture fixture) : IClas
     [InlineData("LOCK refused IN SHARE MODE", "42601", "syntax error at or near \"IN\"")]
     [InlineData("COPY refused FROM STDIN", "42601", "syntax error at or near \"STDIN\"")]
     [InlineData("COPY refused TO STDOUT", "42601", "syntax error at or near \"STDOUT\"")]
+    [InlineData("ALTER TABLE refused ALTER COLUMN a DROP NOT NULL", "42601", "syntax error at or near \"DROP\"")]
+    [InlineData("ALTER TABLE refused ALTER COLUMN b SET DEFAULT 'x'", "42601", "syntax error at or near \"SET\"")]
     public async Task What_Redshift_refuses_fails_with_its_message_and_aborts_the_transaction(string sql, string sqlState, string message)
     {
         await using var connection = await OpenAsync();

@@ -74,10 +74,10 @@ namespace Sparkify.Warehouse.CompiledModel
 
             var recordsStaged = runtimeEntityType.AddProperty(
                 "RecordsStaged",
-                typeof(long),
+                typeof(long?),
                 propertyInfo: typeof(LoadFile).GetProperty("RecordsStaged", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(LoadFile).GetField("<RecordsStaged>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                sentinel: 0L);
+                nullable: true);
             recordsStaged.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             recordsStaged.AddAnnotation("Relational:ColumnName", "records_staged");
 

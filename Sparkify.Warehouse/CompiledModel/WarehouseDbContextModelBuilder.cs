@@ -12,7 +12,7 @@ namespace Sparkify.Warehouse.CompiledModel
     internal partial class WarehouseDbContextModel
     {
         private WarehouseDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("63ea6d4a-3703-45bd-8135-e8649a10ff25"), entityTypeCount: 11)
+            : base(skipDetectChanges: false, modelId: new Guid("e0a17111-454a-4002-9cb3-f65775e2998d"), entityTypeCount: 11)
         {
         }
 

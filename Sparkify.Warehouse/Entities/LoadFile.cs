@@ -22,10 +22,10 @@ public sealed class LoadFile
     public Guid RunId { get; set; }
 
     /// <summary>
-    /// Records the file put into staging; -1 when not known per file: a Redshift <c>COPY</c> reports one
+    /// Records the file put into staging; null when not known per file: a Redshift <c>COPY</c> reports one
     /// count for all the files it read, so only a file that was the only one its <c>COPY</c> read has its own.
     /// </summary>
-    public long RecordsStaged { get; set; }
+    public long? RecordsStaged { get; set; }
 
     /// <summary>Records of the file that were rejected (see <c>load_errors</c>).</summary>
     public long RecordsRejected { get; set; }

@@ -1,4 +1,6 @@
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Microsoft.EntityFrameworkCore.Migrations.Operations.Builders;
+using Sparkify.Warehouse.Migrations.Internal;
 using Sparkify.Warehouse.Migrations.Operations;
 
 // ReSharper disable once CheckNamespace — declared here so migrations find it without a using.
@@ -23,4 +25,12 @@ public static class RedshiftMigrationBuilderExtensions
         migrationBuilder.Operations.Add(operation);
         return new OperationBuilder<RedshiftSqlOperation>(operation);
     }
+
+    /// <summary>
+    /// Runs the operation on PostgreSQL only: the PostgreSQL half of a change Redshift cannot make the
+    /// same way (e.g. a column's nullability), whose Redshift half the migration gives as <see cref="RedshiftSql"/>.
+    /// </summary>
+    internal static OperationBuilder<TOperation> PostgreSqlOnly<TOperation>(this OperationBuilder<TOperation> builder)
+        where TOperation : MigrationOperation
+        => builder.Annotation(WarehouseMigrationsSqlGenerator.PostgreSqlOnly, true);
 }

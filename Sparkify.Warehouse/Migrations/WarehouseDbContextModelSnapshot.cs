@@ -154,7 +154,7 @@ namespace Sparkify.Warehouse.Migrations
                         .HasColumnName("records_rejected")
                         .HasColumnOrder(6);
 
-                    b.Property<long>("RecordsStaged")
+                    b.Property<long?>("RecordsStaged")
                         .HasColumnType("bigint")
                         .HasColumnName("records_staged")
                         .HasColumnOrder(5);

@@ -118,6 +118,10 @@ public sealed class IncrementalLoadTests
         var ledger = await LedgerAsync(connectionString);
         Assert.Equal(files, ledger.Count);
 
+        // PostgreSQL counts every file it stages: a day's events, and one song a song file.
+        var events = Enumerable.Range(1, 30).Select(day => $"{folders.DayFile(day)}|{Data.EventsOfDay(day).Count}").ToList();
+        Assert.Equal([.. events, .. Enumerable.Repeat("1", Data.Songs.Count)], await StagedAsync(connectionString, folders));
+
         // Nothing new: a run that stages nothing, and nothing else changes.
         var idle = await loader.LoadAsync(request);
         Assert.Equal((files, 0L, 0L, 0L), (idle.FilesSkipped, idle.SongsStaged, idle.EventsStaged, idle.SongPlaysInserted));
@@ -138,6 +142,13 @@ public sealed class IncrementalLoadTests
         Assert.Equal((0L, (long)Data.Events.Count, (long)Data.Songs.Count, 0L), (reload.FilesSkipped, reload.EventsStaged, reload.SongsStaged, reload.SongPlaysInserted));
         AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
         Assert.All(await LedgerAsync(connectionString), row => Assert.Contains(reload.RunId.ToString(), row, StringComparison.Ordinal));
+        Assert.Equal([.. events, .. Enumerable.Repeat("1", Data.Songs.Count)], await StagedAsync(connectionString, folders));
+
+        // Another --reload: the song files are the ones the last load staged, so their staged rows are
+        // kept and not counted again per file: NULL (shown ∅), not 0; every event file has its count.
+        var again = await loader.LoadAsync(request with { Reload = true });
+        Assert.Equal((long)Data.Songs.Count, again.SongsStaged);
+        Assert.Equal([.. events, .. Enumerable.Repeat("∅", Data.Songs.Count)], await StagedAsync(connectionString, folders));
 
         // A new file with a bad record fails the load: its file is not in the ledger, nothing else changed.
         var before = await LedgerAsync(connectionString);
@@ -148,9 +159,20 @@ public sealed class IncrementalLoadTests
         AssertStar(SampleStars.Full, await ReadStarAsync(connectionString));
     }
 
-    /// <summary>Every ledger row as "uri|size|etag|modified|run|staged|rejected", in URI order.</summary>
+    /// <summary>The event files' rows as "uri|staged" in day order, then each song file's staged count (NULL as ∅).</summary>
+    private static async Task<List<string>> StagedAsync(string connectionString, Folders folders)
+    {
+        var rows = await WarehouseDb.RowsAsync(connectionString, "SELECT uri, records_staged FROM load_files ORDER BY uri COLLATE \"C\"");
+        return
+        [
+            .. rows.Where(row => row.StartsWith(folders.Events, StringComparison.Ordinal)),
+            .. rows.Where(row => row.StartsWith(folders.Songs, StringComparison.Ordinal)).Select(row => row[(row.LastIndexOf('|') + 1)..]),
+        ];
+    }
+
+    /// <summary>Every ledger row as "uri|size|etag|modified|run|staged|rejected" (NULL as ∅), in URI order.</summary>
     private static Task<List<string>> LedgerAsync(string connectionString)
-        => WarehouseDb.RowsAsync(connectionString, "SELECT uri || '|' || size_bytes || '|' || COALESCE(etag, '') || '|' || COALESCE(CAST(modified_at AS TEXT), '') || '|' || run_id || '|' || records_staged || '|' || records_rejected FROM load_files ORDER BY uri COLLATE \"C\"");
+        => WarehouseDb.RowsAsync(connectionString, "SELECT uri, size_bytes, etag, CAST(modified_at AS TEXT), run_id, records_staged, records_rejected FROM load_files ORDER BY uri COLLATE \"C\"");
 
     /// <summary>
     /// The sample's song files (by index into <see cref="SampleRecords.Songs"/>, one song a file) split in

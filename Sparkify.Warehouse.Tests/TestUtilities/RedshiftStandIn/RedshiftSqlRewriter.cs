@@ -124,6 +124,12 @@ internal static class RedshiftSqlRewriter
             return RefuseStatement.SyntaxError(modeClause);
         }
 
+        if (first.IsWord("ALTER") && At(words, 1, "TABLE") && AlterColumnAction(words) is { } action && !action.IsWord("TYPE") && !action.IsWord("ENCODE"))
+        {
+            // Redshift's ALTER COLUMN changes a VARCHAR's length or an encoding only: no SET/DROP NOT NULL, no defaults.
+            return RefuseStatement.SyntaxError(action);
+        }
+
         for (var i = 0; i < words.Count; i++)
         {
             var word = words[i];
@@ -178,6 +184,19 @@ internal static class RedshiftSqlRewriter
         }
 
         return $"SELECT {(columns.Count == 0 ? "NULL" : string.Join(", ", columns))} FROM {table} WHERE false";
+    }
+
+    /// <summary>The word after <c>ALTER TABLE t ALTER [COLUMN] c</c>, if the statement has that form.</summary>
+    private static SqlToken? AlterColumnAction(List<SqlToken> words)
+    {
+        string[] layout = ["DISTKEY", "DISTSTYLE", "SORTKEY", "COMPOUND", "INTERLEAVED", "ENCODE"];
+        if (!At(words, 3, "ALTER") || words.Count < 6 || layout.Any(words[4].IsWord))
+        {
+            return null;
+        }
+
+        var action = words[4].IsWord("COLUMN") ? 6 : 5;
+        return action < words.Count ? words[action] : null;
     }
 
     private sealed record Clause(int End, string? Replacement);

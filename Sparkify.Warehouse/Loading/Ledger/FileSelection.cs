@@ -18,7 +18,7 @@ internal readonly record struct FileIdentity(string Uri, long? SizeBytes, string
     /// the microsecond the database keeps and has no kind, as <c>timestamp without time zone</c> takes it.
     /// </summary>
     /// <exception cref="InvalidOperationException">The file's size is unknown: such a file cannot be recorded as loaded.</exception>
-    public LoadFile ToLedgerRow(Guid runId, long recordsStaged, long recordsRejected, DateTime loadedAtUtc) => new()
+    public LoadFile ToLedgerRow(Guid runId, long? recordsStaged, long recordsRejected, DateTime loadedAtUtc) => new()
     {
         Uri = Uri,
         SizeBytes = SizeBytes ?? throw new InvalidOperationException($"{Uri} has no known size; list it before recording it."),

@@ -124,7 +124,7 @@ internal sealed class LoadLedger
                     await WriteNullableAsync(importer, row.ETag, NpgsqlDbType.Varchar, ct).ConfigureAwait(false);
                     await WriteNullableAsync(importer, row.ModifiedAt, NpgsqlDbType.Timestamp, ct).ConfigureAwait(false);
                     await importer.WriteAsync(row.RunId.ToString(), NpgsqlDbType.Varchar, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(row.RecordsStaged, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                    await WriteNullableAsync(importer, row.RecordsStaged, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
                     await importer.WriteAsync(row.RecordsRejected, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
                     await importer.WriteAsync(row.LoadedAt, NpgsqlDbType.Timestamp, ct).ConfigureAwait(false);
                 }
@@ -135,14 +135,15 @@ internal sealed class LoadLedger
 
     /// <summary>
     /// The ledger rows of the files this run read, with the records each staged (<paramref name="staged"/>;
-    /// a file it has no count for gets 0, or the value given by <paramref name="unknownStaged"/>) and
+    /// null for a file the run has no count of its own for, such as one of several files a Redshift
+    /// <c>COPY</c> read, or a song file whose staged rows a PostgreSQL load kept from an earlier run) and
     /// rejected; a file whose size is unknown gets no row, so the next load reads it again.
     /// </summary>
-    public IEnumerable<LoadFile> Rows(Guid runId, IReadOnlyDictionary<string, long> staged, IReadOnlyDictionary<string, long> rejected, long unknownStaged = 0)
+    public IEnumerable<LoadFile> Rows(Guid runId, IReadOnlyDictionary<string, long> staged, IReadOnlyDictionary<string, long> rejected)
     {
         var now = DateTime.UtcNow;
         return _read.Where(f => f.Length is not null).Select(file => FileIdentity.Of(file).ToLedgerRow(
-            runId, staged.TryGetValue(file.Name, out var count) ? count : unknownStaged, rejected.GetValueOrDefault(file.Name), now));
+            runId, staged.TryGetValue(file.Name, out var count) ? count : null, rejected.GetValueOrDefault(file.Name), now));
     }
 
     private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type, CancellationToken cancellationToken)

@@ -17,8 +17,8 @@ namespace Sparkify.Warehouse.Loading.Redshift;
 /// </summary>
 /// <remarks>
 /// A COPY reports one total (<c>pg_last_copy_count()</c>), not one per file: a file that was the only
-/// one its COPY read gets that count, any other <see cref="UnknownStaged"/>. Rejects are exact per
-/// file: the error views name the file of every rejected record.
+/// one its COPY read gets that count, any other NULL (not known per file). Rejects are exact per file:
+/// the error views name the file of every rejected record.
 /// </remarks>
 internal static class RedshiftLedgerWrites
 {
@@ -28,9 +28,6 @@ internal static class RedshiftLedgerWrites
     /// statement may carry (the wire protocol counts them in 16 bits, which some drivers read as signed).
     /// </summary>
     public const int RowsPerStatement = 500;
-
-    /// <summary><c>records_staged</c> of a file whose COPY read other files too: Redshift counts per COPY only.</summary>
-    public const long UnknownStaged = -1;
 
     private const string Columns = "uri, size_bytes, etag, modified_at, run_id, records_staged, records_rejected, loaded_at";
 
@@ -75,7 +72,7 @@ internal static class RedshiftLedgerWrites
     public static LoadStep RecordStep(LoadLedger ledger, Guid runId, Func<IReadOnlyDictionary<string, long>> staged, IReadOnlyDictionary<string, long> rejected)
         => LoadStep.Custom(InsertSql(1), async (executor, ct) =>
         {
-            foreach (var batch in ledger.Rows(runId, staged(), rejected, UnknownStaged).Chunk(RowsPerStatement))
+            foreach (var batch in ledger.Rows(runId, staged(), rejected).Chunk(RowsPerStatement))
             {
                 await executor.ExecuteAsync(InsertSql(batch.Length), [.. batch.SelectMany((row, i) => Parameters(row, i))], ct).ConfigureAwait(false);
             }
@@ -83,7 +80,7 @@ internal static class RedshiftLedgerWrites
         {
             Parameters = () => [.. Columns.Split(", ").Select(column => new NpgsqlParameter(Name(column, 0), column == "run_id" ? runId.ToString("D") : DBNull.Value))],
             When = () => ledger.Read.Count > 0,
-            Note = "a row per file the load read; only when it read any; records_staged is -1 for a file its COPY read with others (Redshift counts per COPY); " + BatchNote,
+            Note = "a row per file the load read; only when it read any; records_staged is NULL for a file its COPY read with others (Redshift counts per COPY); " + BatchNote,
         };
 
     /// <summary><c>DELETE</c> of <paramref name="count"/> URIs.</summary>
@@ -111,7 +108,7 @@ internal static class RedshiftLedgerWrites
         new(Name("etag", index), NpgsqlDbType.Varchar) { Value = (object?)row.ETag ?? DBNull.Value },
         new(Name("modified_at", index), NpgsqlDbType.Timestamp) { Value = (object?)row.ModifiedAt ?? DBNull.Value },
         new(Name("run_id", index), NpgsqlDbType.Varchar) { Value = row.RunId.ToString("D") },
-        new(Name("records_staged", index), NpgsqlDbType.Bigint) { Value = row.RecordsStaged },
+        new(Name("records_staged", index), NpgsqlDbType.Bigint) { Value = (object?)row.RecordsStaged ?? DBNull.Value },
         new(Name("records_rejected", index), NpgsqlDbType.Bigint) { Value = row.RecordsRejected },
         new(Name("loaded_at", index), NpgsqlDbType.Timestamp) { Value = row.LoadedAt },
     ];

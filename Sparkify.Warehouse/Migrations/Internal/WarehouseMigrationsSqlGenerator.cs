@@ -17,10 +17,16 @@ namespace Sparkify.Warehouse.Migrations.Internal;
 /// Migrations SQL for both targets. PostgreSQL gets Npgsql's SQL minus foreign keys and Redshift-only
 /// steps. Redshift gets DDL it accepts: <c>IDENTITY(1,1)</c> for identity columns, no indexes or
 /// sequences, <c>BACKUP NO</c> for the (PostgreSQL-unlogged) staging tables, and the migrations'
-/// <see cref="RedshiftSqlOperation"/>s.
+/// <see cref="RedshiftSqlOperation"/>s; operations marked <see cref="PostgreSqlOnly"/> are skipped.
 /// </summary>
 internal sealed class WarehouseMigrationsSqlGenerator : NpgsqlMigrationsSqlGenerator
 {
+    /// <summary>
+    /// The annotation that marks a migration operation as PostgreSQL's half of a change whose Redshift
+    /// half the migration spells out with <see cref="RedshiftSqlOperation"/>s.
+    /// </summary>
+    public const string PostgreSqlOnly = "Sparkify:PostgreSqlOnly";
+
     private readonly bool _redshift;
 
     public WarehouseMigrationsSqlGenerator(
@@ -43,6 +49,20 @@ internal sealed class WarehouseMigrationsSqlGenerator : NpgsqlMigrationsSqlGener
                 }
 
                 return;
+
+            case var postgreSqlOnly when postgreSqlOnly[PostgreSqlOnly] is true:
+                if (!_redshift)
+                {
+                    base.Generate(operation, model, builder);
+                }
+
+                return;
+
+            // Redshift's ALTER COLUMN changes only a VARCHAR's length or a column's encoding: a nullability,
+            // type or default change is a new column, a copy, a drop and a rename, which a migration writes
+            // out for Redshift and marks EF's AlterColumn PostgreSqlOnly.
+            case AlterColumnOperation alterColumn when _redshift:
+                throw new NotSupportedException($"Amazon Redshift cannot alter column {alterColumn.Table}.{alterColumn.Name} this way; give the migration Redshift steps (RedshiftSql) and mark the AlterColumn PostgreSQL-only.");
 
             // Integrity is the load's job on both targets (Redshift would not enforce a foreign key),
             // and constraint checks would only slow bulk loads down.
