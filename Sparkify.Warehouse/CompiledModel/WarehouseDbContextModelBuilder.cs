@@ -12,7 +12,7 @@ namespace Sparkify.Warehouse.CompiledModel
     internal partial class WarehouseDbContextModel
     {
         private WarehouseDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("63ea6d4a-3703-45bd-8135-e8649a10ff25"), entityTypeCount: 11)
+            : base(skipDetectChanges: false, modelId: new Guid("9aefb17e-93a9-4862-b33a-bf56ae49df1e"), entityTypeCount: 11)
         {
         }
 
