@@ -95,6 +95,8 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
     // away (a reader of the empty tables, or an operator's lock, keeps the ordinary path).
     private static readonly TransformStep DeferKeyIndexes = new("songplays", $"""
         DO $sparkify$
+        -- Only into empty songplays and time tables: their key indexes are dropped here (their definitions
+        -- kept) and built again once the rows are in.
         DECLARE
             tables CONSTANT regclass[] := ARRAY['songplays'::regclass, '"time"'::regclass];
             r record;
@@ -133,6 +135,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
     // Builds the indexes DeferKeyIndexes dropped, if it dropped any.
     private static readonly TransformStep RebuildKeyIndexes = new("songplays", $"""
         DO $sparkify$
+        -- Builds the key indexes dropped before the insert, if any were.
         DECLARE
             definition text;
         BEGIN
