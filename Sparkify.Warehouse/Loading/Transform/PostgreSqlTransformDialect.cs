@@ -91,7 +91,8 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
     // duplicate would still fail the load when its unique index is built.
     //
     // Only when nobody else could notice: both tables empty, owned by the loader's role, no foreign
-    // key pointing at them and no exclusion constraint; and only if the exclusive lock is free right
+    // key pointing at them, no exclusion constraint and no index in a tablespace of its own (which the
+    // replayed definition would not name); and only if the exclusive lock is free right
     // away (a reader of the empty tables, or an operator's lock, keeps the ordinary path).
     private static readonly TransformStep DeferKeyIndexes = new("songplays", $"""
         DO $sparkify$
@@ -109,6 +110,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
             IF EXISTS (SELECT 1 FROM songplays) OR EXISTS (SELECT 1 FROM "time")
                 OR EXISTS (SELECT 1 FROM pg_class AS c WHERE c.oid = ANY (tables) AND NOT pg_has_role(c.relowner, 'USAGE'))
                 OR EXISTS (SELECT 1 FROM pg_constraint AS k WHERE k.confrelid = ANY (tables) OR (k.conrelid = ANY (tables) AND k.contype = 'x'))
+                OR EXISTS (SELECT 1 FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid WHERE i.indrelid = ANY (tables) AND c.reltablespace <> 0)
             THEN
                 RETURN;
             END IF;
