@@ -25,6 +25,12 @@ internal sealed class BenchDataset
     /// <summary>The same month as <see cref="LogData"/> in one large file (see <see cref="EnsureOneFileLayoutAsync"/>).</summary>
     public string OneFileLogData => Path.Combine(Root, "log_data_one_file");
 
+    /// <summary>
+    /// A copy of <see cref="LogData"/> that the prefix measurement loads, then grows by <see cref="NextDay"/>'s
+    /// file (<see cref="GrowPrefix"/>) and loads again, as a daily schedule pointed at one prefix does.
+    /// </summary>
+    public string PrefixLogData => Path.Combine(Root, "log_data_prefix");
+
     /// <summary>The day after that month, alone, for the incremental load.</summary>
     public string NextDay => Path.Combine(Root, "next_day");
 
@@ -132,6 +138,58 @@ internal sealed class BenchDataset
         }
 
         File.Move(partial, target);
+    }
+
+    /// <summary>The one file of <see cref="NextDay"/>, the day a daily load adds.</summary>
+    public string NextDayFile => Directory.EnumerateFiles(NextDay, "*.json", SearchOption.AllDirectories).Single();
+
+    /// <summary>Writes <see cref="PrefixLogData"/> once (the month's files at the same relative paths) and removes a grown day left by an interrupted run.</summary>
+    public void EnsurePrefixLayout()
+    {
+        if (!Directory.Exists(PrefixLogData))
+        {
+            var partial = Path.Combine(Root, "log-data-prefix.partial");
+            if (Directory.Exists(partial))
+            {
+                Directory.Delete(partial, recursive: true);
+            }
+
+            foreach (var day in Directory.EnumerateFiles(LogData, "*", SearchOption.AllDirectories))
+            {
+                var copy = Path.Combine(partial, Path.GetRelativePath(LogData, day));
+                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                File.Copy(day, copy);
+            }
+
+            Directory.Move(partial, PrefixLogData);
+        }
+
+        ShrinkPrefix();
+    }
+
+    /// <summary>Adds the next day's file to <see cref="PrefixLogData"/> where the Sparkify layout puts it (<c>YYYY/MM/</c> from its name).</summary>
+    public void GrowPrefix()
+    {
+        var target = GrownDayPath();
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Copy(NextDayFile, target, overwrite: true);
+    }
+
+    /// <summary>Takes the next day's file out of <see cref="PrefixLogData"/> again.</summary>
+    public void ShrinkPrefix()
+    {
+        var grown = GrownDayPath();
+        if (File.Exists(grown))
+        {
+            File.Delete(grown);
+        }
+    }
+
+    private string GrownDayPath()
+    {
+        // "2018-12-01-events.json" goes to 2018/12/.
+        var name = Path.GetFileName(NextDayFile);
+        return Path.Combine(PrefixLogData, name[..4], name[5..7], name);
     }
 
     private static long FolderBytes(string folder)

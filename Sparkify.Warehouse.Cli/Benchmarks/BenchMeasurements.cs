@@ -9,12 +9,13 @@ internal static class BenchMeasurements
     public const string Load = "load";
     public const string Reference = "reference";
     public const string Incremental = "incremental";
+    public const string Prefix = "prefix";
     public const string Files = "files";
     public const string EfCore = "efcore";
     public const string Memory = "memory";
     public const string Queries = "queries";
 
-    public static readonly string[] All = [Parse, Ingest, Transform, Load, Reference, Incremental, Queries, Files, EfCore, Memory];
+    public static readonly string[] All = [Parse, Ingest, Transform, Load, Reference, Incremental, Prefix, Queries, Files, EfCore, Memory];
 }
 
 /// <summary>The settings of one benchmark run.</summary>

@@ -52,6 +52,24 @@ internal sealed class BenchReport
     /// <summary>The day after that, as a process right after the one before, over its proportional share; the target is at most 2.</summary>
     public double? DayAfterToProportional { get; set; }
 
+    /// <summary>CPU seconds (user + system) of the one-more-day process (median); the database server's CPU is not in it.</summary>
+    public double? NextDayCpuSeconds { get; set; }
+
+    /// <summary>CPU seconds of the day-after process (median).</summary>
+    public double? DayAfterCpuSeconds { get; set; }
+
+    /// <summary>One more day by a process pointed at the log prefix holding 30 loaded days, over the same day's file named alone; the target is at most 1.2.</summary>
+    public double? DayOverPrefixToNamed { get; set; }
+
+    /// <summary>CPU seconds of the process pointed at the grown prefix (median).</summary>
+    public double? DayOverPrefixCpuSeconds { get; set; }
+
+    /// <summary>CPU seconds of the process given the day's file alone (median).</summary>
+    public double? DayNamedAloneCpuSeconds { get; set; }
+
+    /// <summary>Whether the warehouse grown over the prefix and the one given the file alone ended with the same star tables.</summary>
+    public bool? PrefixWarehousesIdentical { get; set; }
+
     /// <summary>Song files staged per second from a local folder; the target is at least 5,000.</summary>
     public double? SongFilesPerSecond { get; set; }
 
@@ -101,6 +119,16 @@ internal sealed class BenchReport
             await output.WriteLineAsync($"  one-file load phases: {OneFileLoadPhases}").ConfigureAwait(false);
         }
 
+        if (NextDayCpuSeconds is not null || DayOverPrefixCpuSeconds is not null)
+        {
+            var parts = new List<string>();
+            AddCpu(parts, "one more day", NextDayCpuSeconds);
+            AddCpu(parts, "the day after", DayAfterCpuSeconds);
+            AddCpu(parts, "over the prefix", DayOverPrefixCpuSeconds);
+            AddCpu(parts, "named alone", DayNamedAloneCpuSeconds);
+            await output.WriteLineAsync($"  CPU of the day processes (user + system, the server's not included): {string.Join(", ", parts)}").ConfigureAwait(false);
+        }
+
         if (Queries.Count > 0)
         {
             var queryWidth = Queries.Max(q => q.Name.Length);
@@ -118,6 +146,7 @@ internal sealed class BenchReport
         await WriteRatioAsync(output, "load (one file) / lean reference", OneFileLoadToReference, "0.00", "target <= 0.50").ConfigureAwait(false);
         await WriteRatioAsync(output, "one more day (process) / its share", IncrementalToProportional, "0.00", "target <= 2.00").ConfigureAwait(false);
         await WriteRatioAsync(output, "the day after (process) / its share", DayAfterToProportional, "0.00", "target <= 2.00").ConfigureAwait(false);
+        await WriteRatioAsync(output, "day over 30-day prefix / day named alone", DayOverPrefixToNamed, "0.00", "target <= 1.20").ConfigureAwait(false);
         await WriteRatioAsync(output, "song files staged per second", SongFilesPerSecond, "N0", "target >= 5,000").ConfigureAwait(false);
         await WriteRatioAsync(output, "peak RSS of 'sparkify load' (MB)", PeakLoadRssMegabytes, "0", "target <= 150").ConfigureAwait(false);
         await WriteRatioAsync(output, "slowest analyst helper / hand-written SQL", WorstQueryRatio, "0.00", "target <= 1.20").ConfigureAwait(false);
@@ -129,6 +158,19 @@ internal sealed class BenchReport
         if (LayoutsIdentical is { } sameLayouts)
         {
             await output.WriteLineAsync($"star tables of the two layouts identical: {(sameLayouts ? "yes" : "NO")}").ConfigureAwait(false);
+        }
+
+        if (PrefixWarehousesIdentical is { } samePrefix)
+        {
+            await output.WriteLineAsync($"star tables after the day over the prefix and named alone identical: {(samePrefix ? "yes" : "NO")}").ConfigureAwait(false);
+        }
+    }
+
+    private static void AddCpu(List<string> parts, string name, double? cpuSeconds)
+    {
+        if (cpuSeconds is { } seconds)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {seconds:0.00} s"));
         }
     }
 

@@ -10,8 +10,8 @@ namespace Sparkify.Warehouse.Cli.Benchmarks;
 /// </summary>
 internal static class PeakMemory
 {
-    /// <summary>Runs this same CLI with <paramref name="arguments"/>; returns the peak RSS in bytes and the exit code.</summary>
-    public static async Task<(long PeakBytes, int ExitCode, string Error)> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    /// <summary>Runs this same CLI with <paramref name="arguments"/>; returns the peak RSS in bytes, the CPU seconds it used (user + system) and the exit code.</summary>
+    public static async Task<(long PeakBytes, double CpuSeconds, int ExitCode, string Error)> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -32,6 +32,7 @@ internal static class PeakMemory
             start.ArgumentList.Add(argument);
         }
 
+        var cpuBefore = ChildCpuSeconds();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {self}.");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
@@ -45,7 +46,23 @@ internal static class PeakMemory
 
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         await output.ConfigureAwait(false);
-        return (peak, process.ExitCode, await error.ConfigureAwait(false));
+        return (peak, ChildCpuSeconds() - cpuBefore, process.ExitCode, await error.ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// CPU seconds (user + system) of this process's exited and reaped children so far: fields 16 and 17
+    /// (cutime, cstime) of <c>/proc/self/stat</c>. A child's own counters vanish when it is reaped, and
+    /// the bench runs one child at a time, so the difference across a run is that child's CPU.
+    /// </summary>
+    private static double ChildCpuSeconds()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+
+        // The command name (field 2) may hold spaces; the fields after it start with the state (field 3).
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+
+        // In clock ticks of USER_HZ, which Linux fixes at 100 for every user-space interface.
+        return (long.Parse(fields[16 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[17 - 3], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     private static long ReadHighWaterMark(string statusPath)

@@ -66,8 +66,9 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
         var oneFileSeconds = new List<double>();
         var referenceSeconds = new List<double>();
         var designedSeconds = new List<double>();
-        var nextDaySeconds = new List<double>();
-        var dayAfterSeconds = new List<double>();
+        var nextDays = new List<ProcessCost>();
+        var daysAfter = new List<ProcessCost>();
+        var dayOverPrefix = new DayOverPrefix(_databases, data, log);
         long stagedRows = 0;
         long songsStaged = 0;
         for (var run = 1; run <= settings.Runs; run++)
@@ -141,9 +142,9 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             if (Wants(BenchMeasurements.Incremental) && loaded is not null)
             {
                 await log.WriteLineAsync($"Run {run}/{settings.Runs}: one more day, then the day after, as 'sparkify load' processes...").ConfigureAwait(false);
-                nextDaySeconds.Add(await DayAsProcess.MeasureAsync(loaded, data, data.NextDay, cancellationToken).ConfigureAwait(false));
-                dayAfterSeconds.Add(await DayAsProcess.MeasureAsync(loaded, data, data.DayAfter, cancellationToken).ConfigureAwait(false));
-                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  one more day: {nextDaySeconds[^1]:0.000} s; the day after: {dayAfterSeconds[^1]:0.000} s; full load {loadSeconds[^1]:0.00} s")).ConfigureAwait(false);
+                nextDays.Add(await DayAsProcess.MeasureAsync(loaded, data, data.NextDay, cancellationToken).ConfigureAwait(false));
+                daysAfter.Add(await DayAsProcess.MeasureAsync(loaded, data, data.DayAfter, cancellationToken).ConfigureAwait(false));
+                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  one more day: {nextDays[^1].Seconds:0.000} s ({nextDays[^1].CpuSeconds:0.00} s CPU); the day after: {daysAfter[^1].Seconds:0.000} s ({daysAfter[^1].CpuSeconds:0.00} s CPU); full load {loadSeconds[^1]:0.00} s")).ConfigureAwait(false);
             }
 
             if (last && Wants(BenchMeasurements.Queries) && loaded is not null)
@@ -156,6 +157,10 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             }
 
             await DropAsync(loaded, cancellationToken).ConfigureAwait(false);
+            if (Wants(BenchMeasurements.Prefix))
+            {
+                await dayOverPrefix.MeasureAsync(run, settings.Runs, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (loadSeconds.Count > 0)
@@ -184,19 +189,34 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             }
         }
 
-        if (nextDaySeconds.Count > 0)
+        if (nextDays.Count > 0)
         {
             // Each day's share of the full load in proportion to the events it adds.
             var monthEvents = stagedRows - songsStaged;
             var songBytes = loadPhases.SongBytes;
             var nextDayEvents = DayAsProcess.CountEvents(data.NextDay);
             var dayAfterEvents = DayAsProcess.CountEvents(data.DayAfter);
-            var seconds = BenchTiming.Median(nextDaySeconds);
-            var afterSeconds = BenchTiming.Median(dayAfterSeconds);
+            var seconds = BenchTiming.Median([.. nextDays.Select(d => d.Seconds)]);
+            var afterSeconds = BenchTiming.Median([.. daysAfter.Select(d => d.Seconds)]);
+            report.NextDayCpuSeconds = BenchTiming.Median([.. nextDays.Select(d => d.CpuSeconds)]);
+            report.DayAfterCpuSeconds = BenchTiming.Median([.. daysAfter.Select(d => d.CpuSeconds)]);
             report.Add("one more day: 'sparkify load' process (songs + 1 log)", seconds, nextDayEvents + songsStaged, data.NextDayBytes + songBytes);
             report.Add("the day after: 'sparkify load' process", afterSeconds, dayAfterEvents + songsStaged, data.DayAfterBytes + songBytes);
             report.IncrementalToProportional = seconds / (BenchTiming.Median(loadSeconds) * nextDayEvents / monthEvents);
             report.DayAfterToProportional = afterSeconds / (BenchTiming.Median(loadSeconds) * dayAfterEvents / monthEvents);
+        }
+
+        if (dayOverPrefix.OverPrefix.Count > 0)
+        {
+            var dayEvents = DayAsProcess.CountEvents(data.NextDay);
+            var overPrefix = BenchTiming.Median([.. dayOverPrefix.OverPrefix.Select(d => d.Seconds)]);
+            var namedAlone = BenchTiming.Median([.. dayOverPrefix.NamedAlone.Select(d => d.Seconds)]);
+            report.Add("one more day over a prefix of 30 loaded days: process", overPrefix, dayEvents, data.NextDayBytes);
+            report.Add("the same day's file named alone: process", namedAlone, dayEvents, data.NextDayBytes);
+            report.DayOverPrefixToNamed = overPrefix / namedAlone;
+            report.DayOverPrefixCpuSeconds = BenchTiming.Median([.. dayOverPrefix.OverPrefix.Select(d => d.CpuSeconds)]);
+            report.DayNamedAloneCpuSeconds = BenchTiming.Median([.. dayOverPrefix.NamedAlone.Select(d => d.CpuSeconds)]);
+            report.PrefixWarehousesIdentical = dayOverPrefix.Identical;
         }
 
         if (Wants(BenchMeasurements.Files))
@@ -221,7 +241,7 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
         {
             await log.WriteLineAsync("Peak memory of a separate 'sparkify load'...").ConfigureAwait(false);
             var database = await _databases.CreateAsync("memory", migration: null, cancellationToken).ConfigureAwait(false);
-            var (peak, exitCode, error) = await PeakMemory.RunAsync(
+            var (peak, _, exitCode, error) = await PeakMemory.RunAsync(
                 ["load", "--connection", database, "--songs", data.SongData, "--events", data.LogData, "--jsonpaths", data.JsonPaths],
                 cancellationToken).ConfigureAwait(false);
             if (exitCode != 0)

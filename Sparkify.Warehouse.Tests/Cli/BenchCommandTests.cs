@@ -26,7 +26,7 @@ public sealed class BenchCommandTests
             var root = json.RootElement;
             Assert.Equal(3000, root.GetProperty("events").GetInt32());
             var measurements = root.GetProperty("measurements").EnumerateArray().ToList();
-            Assert.Equal(11, measurements.Count);
+            Assert.Equal(13, measurements.Count);
             Assert.All(measurements, m =>
             {
                 Assert.True(m.GetProperty("seconds").GetDouble() > 0);
@@ -38,6 +38,18 @@ public sealed class BenchCommandTests
             Assert.True(root.GetProperty("one_file_load_to_reference").GetDouble() > 0);
             Assert.True(root.GetProperty("incremental_to_proportional").GetDouble() > 0);
             Assert.True(root.GetProperty("day_after_to_proportional").GetDouble() > 0);
+            Assert.True(root.GetProperty("day_over_prefix_to_named").GetDouble() > 0);
+            Assert.True(root.GetProperty("prefix_warehouses_identical").GetBoolean());
+            foreach (var cpu in new[] { "next_day_cpu_seconds", "day_after_cpu_seconds", "day_over_prefix_cpu_seconds", "day_named_alone_cpu_seconds" })
+            {
+                Assert.True(root.GetProperty(cpu).GetDouble() > 0, cpu);
+            }
+
+            // The prefix is back to the month alone: the day it grew by is gone again.
+            var prefix = Directory.GetDirectories(Path.Combine(home, "bench-cache")).Single();
+            Assert.Equal(
+                Directory.GetFiles(Path.Combine(prefix, "log_data"), "*.json", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Path.Combine(prefix, "log_data"), f)).Order(),
+                Directory.GetFiles(Path.Combine(prefix, "log_data_prefix"), "*.json", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Path.Combine(prefix, "log_data_prefix"), f)).Order());
             Assert.True(root.GetProperty("song_files_per_second").GetDouble() > 0);
             Assert.InRange(root.GetProperty("peak_load_rss_megabytes").GetDouble(), 10, 4096);
             Assert.Equal(16, root.GetProperty("queries").GetArrayLength());

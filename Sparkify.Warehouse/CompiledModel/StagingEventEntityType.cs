@@ -32,6 +32,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 1024);
             artist.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             artist.AddAnnotation("Relational:ColumnName", "artist");
+            artist.AddAnnotation("Sparkify:StagingColumnOrder", 0);
 
             var auth = runtimeEntityType.AddProperty(
                 "Auth",
@@ -42,6 +43,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 32);
             auth.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             auth.AddAnnotation("Relational:ColumnName", "auth");
+            auth.AddAnnotation("Sparkify:StagingColumnOrder", 1);
 
             var firstName = runtimeEntityType.AddProperty(
                 "FirstName",
@@ -52,6 +54,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 1024);
             firstName.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             firstName.AddAnnotation("Relational:ColumnName", "first_name");
+            firstName.AddAnnotation("Sparkify:StagingColumnOrder", 2);
 
             var gender = runtimeEntityType.AddProperty(
                 "Gender",
@@ -62,6 +65,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 32);
             gender.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             gender.AddAnnotation("Relational:ColumnName", "gender");
+            gender.AddAnnotation("Sparkify:StagingColumnOrder", 3);
 
             var itemInSession = runtimeEntityType.AddProperty(
                 "ItemInSession",
@@ -71,6 +75,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             itemInSession.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             itemInSession.AddAnnotation("Relational:ColumnName", "item_in_session");
+            itemInSession.AddAnnotation("Sparkify:StagingColumnOrder", 4);
 
             var lastName = runtimeEntityType.AddProperty(
                 "LastName",
@@ -81,6 +86,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 1024);
             lastName.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             lastName.AddAnnotation("Relational:ColumnName", "last_name");
+            lastName.AddAnnotation("Sparkify:StagingColumnOrder", 5);
 
             var length = runtimeEntityType.AddProperty(
                 "Length",
@@ -90,6 +96,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             length.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             length.AddAnnotation("Relational:ColumnName", "length");
+            length.AddAnnotation("Sparkify:StagingColumnOrder", 6);
 
             var level = runtimeEntityType.AddProperty(
                 "Level",
@@ -100,6 +107,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 32);
             level.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             level.AddAnnotation("Relational:ColumnName", "level");
+            level.AddAnnotation("Sparkify:StagingColumnOrder", 7);
 
             var location = runtimeEntityType.AddProperty(
                 "Location",
@@ -110,6 +118,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 1024);
             location.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             location.AddAnnotation("Relational:ColumnName", "location");
+            location.AddAnnotation("Sparkify:StagingColumnOrder", 8);
 
             var method = runtimeEntityType.AddProperty(
                 "Method",
@@ -120,6 +129,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 32);
             method.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             method.AddAnnotation("Relational:ColumnName", "method");
+            method.AddAnnotation("Sparkify:StagingColumnOrder", 9);
 
             var page = runtimeEntityType.AddProperty(
                 "Page",
@@ -130,6 +140,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 32);
             page.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             page.AddAnnotation("Relational:ColumnName", "page");
+            page.AddAnnotation("Sparkify:StagingColumnOrder", 10);
 
             var registration = runtimeEntityType.AddProperty(
                 "Registration",
@@ -139,6 +150,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             registration.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             registration.AddAnnotation("Relational:ColumnName", "registration");
+            registration.AddAnnotation("Sparkify:StagingColumnOrder", 11);
 
             var sessionId = runtimeEntityType.AddProperty(
                 "SessionId",
@@ -148,6 +160,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             sessionId.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             sessionId.AddAnnotation("Relational:ColumnName", "session_id");
+            sessionId.AddAnnotation("Sparkify:StagingColumnOrder", 12);
 
             var song = runtimeEntityType.AddProperty(
                 "Song",
@@ -158,6 +171,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 1024);
             song.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             song.AddAnnotation("Relational:ColumnName", "song");
+            song.AddAnnotation("Sparkify:StagingColumnOrder", 13);
 
             var status = runtimeEntityType.AddProperty(
                 "Status",
@@ -167,6 +181,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             status.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             status.AddAnnotation("Relational:ColumnName", "status");
+            status.AddAnnotation("Sparkify:StagingColumnOrder", 14);
 
             var ts = runtimeEntityType.AddProperty(
                 "Ts",
@@ -176,6 +191,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             ts.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             ts.AddAnnotation("Relational:ColumnName", "ts");
+            ts.AddAnnotation("Sparkify:StagingColumnOrder", 15);
 
             var userAgent = runtimeEntityType.AddProperty(
                 "UserAgent",
@@ -186,6 +202,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 1024);
             userAgent.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             userAgent.AddAnnotation("Relational:ColumnName", "user_agent");
+            userAgent.AddAnnotation("Sparkify:StagingColumnOrder", 16);
 
             var userId = runtimeEntityType.AddProperty(
                 "UserId",
@@ -196,6 +213,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 64);
             userId.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             userId.AddAnnotation("Relational:ColumnName", "user_id");
+            userId.AddAnnotation("Sparkify:StagingColumnOrder", 17);
 
             return runtimeEntityType;
         }

@@ -32,6 +32,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 64);
             artistId.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             artistId.AddAnnotation("Relational:ColumnName", "artist_id");
+            artistId.AddAnnotation("Sparkify:StagingColumnOrder", 1);
 
             var artistLatitude = runtimeEntityType.AddProperty(
                 "ArtistLatitude",
@@ -41,6 +42,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             artistLatitude.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             artistLatitude.AddAnnotation("Relational:ColumnName", "artist_latitude");
+            artistLatitude.AddAnnotation("Sparkify:StagingColumnOrder", 2);
 
             var artistLocation = runtimeEntityType.AddProperty(
                 "ArtistLocation",
@@ -51,6 +53,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 1024);
             artistLocation.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             artistLocation.AddAnnotation("Relational:ColumnName", "artist_location");
+            artistLocation.AddAnnotation("Sparkify:StagingColumnOrder", 4);
 
             var artistLongitude = runtimeEntityType.AddProperty(
                 "ArtistLongitude",
@@ -60,6 +63,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             artistLongitude.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             artistLongitude.AddAnnotation("Relational:ColumnName", "artist_longitude");
+            artistLongitude.AddAnnotation("Sparkify:StagingColumnOrder", 3);
 
             var artistName = runtimeEntityType.AddProperty(
                 "ArtistName",
@@ -70,6 +74,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 1024);
             artistName.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             artistName.AddAnnotation("Relational:ColumnName", "artist_name");
+            artistName.AddAnnotation("Sparkify:StagingColumnOrder", 5);
 
             var duration = runtimeEntityType.AddProperty(
                 "Duration",
@@ -79,6 +84,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             duration.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             duration.AddAnnotation("Relational:ColumnName", "duration");
+            duration.AddAnnotation("Sparkify:StagingColumnOrder", 8);
 
             var numSongs = runtimeEntityType.AddProperty(
                 "NumSongs",
@@ -88,6 +94,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             numSongs.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             numSongs.AddAnnotation("Relational:ColumnName", "num_songs");
+            numSongs.AddAnnotation("Sparkify:StagingColumnOrder", 0);
 
             var songId = runtimeEntityType.AddProperty(
                 "SongId",
@@ -98,6 +105,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 64);
             songId.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             songId.AddAnnotation("Relational:ColumnName", "song_id");
+            songId.AddAnnotation("Sparkify:StagingColumnOrder", 6);
 
             var title = runtimeEntityType.AddProperty(
                 "Title",
@@ -108,6 +116,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 maxLength: 1024);
             title.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             title.AddAnnotation("Relational:ColumnName", "title");
+            title.AddAnnotation("Sparkify:StagingColumnOrder", 7);
 
             var year = runtimeEntityType.AddProperty(
                 "Year",
@@ -117,6 +126,7 @@ namespace Sparkify.Warehouse.CompiledModel
                 nullable: true);
             year.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             year.AddAnnotation("Relational:ColumnName", "year");
+            year.AddAnnotation("Sparkify:StagingColumnOrder", 9);
 
             return runtimeEntityType;
         }

@@ -12,7 +12,7 @@ namespace Sparkify.Warehouse.CompiledModel
     internal partial class WarehouseDbContextModel
     {
         private WarehouseDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("e0a17111-454a-4002-9cb3-f65775e2998d"), entityTypeCount: 11)
+            : base(skipDetectChanges: false, modelId: new Guid("1d3b48a1-6631-4304-8f86-067e1478c1ff"), entityTypeCount: 11)
         {
         }
 

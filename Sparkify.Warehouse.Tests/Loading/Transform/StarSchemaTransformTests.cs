@@ -244,6 +244,47 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
     }
 
     [Fact]
+    public async Task An_empty_warehouse_gets_the_key_indexes_of_songplays_and_time_built_after_its_rows_as_the_migrations_made_them()
+    {
+        await ResetAsync();
+        var migrated = await ReadKeyIndexesAsync();
+
+        await LoadAsync(Data.EarlierDays, Data.Songs);
+        var afterFirstLoad = await ReadKeyIndexesAsync();
+        await LoadAsync(Data.LaterDays, Data.Songs);
+        var afterSecondLoad = await ReadKeyIndexesAsync();
+
+        // The same indexes and constraints, built anew (new objects) by the load into the empty tables...
+        Assert.Equal(migrated.Select(i => i.Definition), afterFirstLoad.Select(i => i.Definition));
+        Assert.Equal(3, migrated.Count);
+        Assert.Empty(migrated.Select(i => i.Oid).Intersect(afterFirstLoad.Select(i => i.Oid)));
+
+        // ...and kept as they are by a load into tables that hold rows.
+        Assert.Equal(afterFirstLoad, afterSecondLoad);
+        AssertStar(Oracle.Derive(Data.Events, Data.Songs), await ReadStarAsync());
+        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM pg_class WHERE relname = 'sparkify_deferred_keys'"));
+    }
+
+    [Fact]
+    public async Task A_session_reading_the_empty_tables_keeps_their_indexes_in_place_and_the_load_goes_on()
+    {
+        await ResetAsync();
+        var migrated = await ReadKeyIndexesAsync();
+        await using var reader = await OpenAsync();
+        await using var readerTransaction = await reader.BeginTransactionAsync();
+        await using (var read = new NpgsqlCommand("SELECT COUNT(*) FROM songplays", reader, readerTransaction))
+        {
+            await read.ExecuteScalarAsync();
+        }
+
+        await LoadAsync(Data.Events, Data.Songs);
+
+        Assert.Equal(migrated, await ReadKeyIndexesAsync());
+        AssertStar(Oracle.Derive(Data.Events, Data.Songs), await ReadStarAsync());
+        await readerTransaction.RollbackAsync();
+    }
+
+    [Fact]
     public async Task A_rolled_back_transform_leaves_nothing_and_a_repeat_in_one_transaction_adds_nothing()
     {
         await ResetAsync();
@@ -367,6 +408,36 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync();
         return connection;
+    }
+
+    /// <summary>The indexes of songplays and time: object id and definition (with the constraint each backs), in name order.</summary>
+    private async Task<List<(uint Oid, string Definition)>> ReadKeyIndexesAsync()
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT i.indexrelid::oid, pg_get_indexdef(i.indexrelid) || COALESCE(' / ' || k.conname || ' ' || pg_get_constraintdef(k.oid), '')
+            FROM pg_index AS i
+            LEFT JOIN pg_constraint AS k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
+            WHERE i.indrelid IN ('songplays'::regclass, '"time"'::regclass)
+            ORDER BY i.indexrelid::regclass::text
+            """,
+            connection);
+        var indexes = new List<(uint, string)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            indexes.Add((reader.GetFieldValue<uint>(0), reader.GetString(1)));
+        }
+
+        return indexes;
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task ResetAsync()

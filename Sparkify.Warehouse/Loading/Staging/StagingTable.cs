@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Sparkify.Warehouse.Configuration;
 using Sparkify.Warehouse.Entities;
 
 namespace Sparkify.Warehouse.Loading.Staging;
@@ -65,39 +65,37 @@ internal sealed class StagingTable
     {
         ArgumentNullException.ThrowIfNull(context);
 
-        // Column order is design-time metadata: the runtime model drops it, the design-time one keeps it.
-        var model = context.GetService<IDesignTimeModel>().Model;
-        var entityType = model.FindEntityType(entityClrType)
+        // The runtime model (the compiled one on PostgreSQL): the design-time model would know the
+        // column order too, but building it costs more than the rest of a day's load.
+        var entityType = context.Model.FindEntityType(entityClrType)
             ?? throw new InvalidOperationException($"{entityClrType.Name} is not part of the model.");
         var tableName = entityType.GetTableName()
             ?? throw new InvalidOperationException($"{entityClrType.Name} is not mapped to a table.");
-        var table = StoreObjectIdentifier.Table(tableName, entityType.GetSchema());
 
         var columns = entityType.GetProperties()
-            .Select(p => (Property: p, Order: p.GetColumnOrder()
+            .Select(p => (Property: p, Order: p.FindAnnotation(StagingColumnOrder.Annotation)?.Value as int?
                 ?? throw new InvalidOperationException($"{tableName}.{p.Name} has no column order; staging columns need one because JSONPaths map by position.")))
             .OrderBy(p => p.Order)
-            .Select(p => ToColumn(p.Property, table))
+            .Select(p => ToColumn(p.Property, tableName))
             .ToList();
         return new StagingTable(tableName, columns);
     }
 
-    private static StagingColumn ToColumn(IProperty property, StoreObjectIdentifier table)
+    private static StagingColumn ToColumn(IProperty property, string tableName)
     {
-        var name = property.GetColumnName(table)
-            ?? throw new InvalidOperationException($"{property.Name} is not mapped to a column of {table.Name}.");
+        var name = property.GetColumnName();
         var clrType = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;
         if (clrType == typeof(string))
         {
             var maxLength = property.GetMaxLength()
-                ?? throw new InvalidOperationException($"{table.Name}.{name} has no maximum length; staging strings must be varchar(n).");
+                ?? throw new InvalidOperationException($"{tableName}.{name} has no maximum length; staging strings must be varchar(n).");
             return new StagingColumn(name, StagingColumnType.Text, maxLength);
         }
 
         var type = clrType == typeof(int) ? StagingColumnType.Int32
             : clrType == typeof(long) ? StagingColumnType.Int64
             : clrType == typeof(double) ? StagingColumnType.Float64
-            : throw new InvalidOperationException($"{table.Name}.{name} has CLR type {clrType.Name}, which the staging COPY does not write.");
+            : throw new InvalidOperationException($"{tableName}.{name} has CLR type {clrType.Name}, which the staging COPY does not write.");
         return new StagingColumn(name, type, 0);
     }
 

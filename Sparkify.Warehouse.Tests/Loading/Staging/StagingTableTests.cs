@@ -1,0 +1,41 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Sparkify.Warehouse.Entities;
+using Sparkify.Warehouse.Loading.Staging;
+
+namespace Sparkify.Warehouse.Tests.Loading.Staging;
+
+/// <summary>
+/// The staging tables as the loader reads them from the runtime model (the compiled one on PostgreSQL, one
+/// built at run time on Redshift) against the design-time model, which keeps EF Core's own column order.
+/// </summary>
+public sealed class StagingTableTests
+{
+    [Theory]
+    [InlineData(WarehouseProvider.Postgres)]
+    [InlineData(WarehouseProvider.Redshift)]
+    public void Columns_come_in_the_design_time_models_order_with_its_names_and_lengths(WarehouseProvider provider)
+    {
+        using var context = new WarehouseDbContext(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse("Host=unused", provider).Options);
+        var designTime = context.GetService<IDesignTimeModel>().Model;
+
+        Assert.Equal(Expected(designTime, typeof(StagingEvent)), Actual(StagingTable.Events(context)));
+        Assert.Equal(Expected(designTime, typeof(StagingSong)), Actual(StagingTable.Songs(context)));
+        Assert.Equal("staging_events", StagingTable.Events(context).Name);
+        Assert.Equal("staging_songs", StagingTable.Songs(context).Name);
+    }
+
+    private static List<(string, string)> Actual(StagingTable table) => [.. table.Columns.Select(c => (c.Name, c.SqlType))];
+
+    private static List<(string, string)> Expected(IModel model, Type entity)
+        => [.. model.FindEntityType(entity)!.GetProperties()
+            .OrderBy(p => p.GetColumnOrder())
+            .Select(p => (p.GetColumnName(), (Nullable.GetUnderlyingType(p.ClrType) ?? p.ClrType) switch
+            {
+                var t when t == typeof(int) => "integer",
+                var t when t == typeof(long) => "bigint",
+                var t when t == typeof(double) => "double precision",
+                _ => $"varchar({p.GetMaxLength()})",
+            }))];
+}
