@@ -52,12 +52,16 @@ internal static class FileSelection
     {
         ArgumentNullException.ThrowIfNull(listed);
         ArgumentNullException.ThrowIfNull(ledger);
-        return [.. listed.Select(file =>
-        {
-            var loaded = ledger.GetValueOrDefault(file.Uri);
-            var status = Compare(file, loaded);
-            return new FileDecision(file, status, reload || status != LedgerFileStatus.Unchanged, loaded);
-        })];
+        return [.. listed.Select(file => Decide(file, ledger, reload))];
+    }
+
+    /// <summary>The decision for one listed file: how it compares with its ledger row and whether a load reads it.</summary>
+    public static FileDecision Decide(FileIdentity file, IReadOnlyDictionary<string, LoadFile> ledger, bool reload)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        var loaded = ledger.GetValueOrDefault(file.Uri);
+        var status = Compare(file, loaded);
+        return new FileDecision(file, status, reload || status != LedgerFileStatus.Unchanged, loaded);
     }
 
     /// <summary>

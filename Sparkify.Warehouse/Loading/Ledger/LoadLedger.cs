@@ -77,13 +77,16 @@ internal sealed class LoadLedger
     public IReadOnlyList<SourceFile> Select(WarehouseFileSource source, IReadOnlyList<SourceFile> listed)
     {
         var reload = _request.Reload || _request.FullRefresh || _readsEveryFile;
-        var decisions = FileSelection.Decide(listed.Select(FileIdentity.Of), _ledger, reload);
+        var backfill = source == WarehouseFileSource.Events ? _backfill : null;
+
+        // One decision at a time rather than a list of them: song data is tens of thousands of files,
+        // selected while the events stream in, and every per-file array is one more large object.
         var read = new List<SourceFile>(listed.Count);
-        for (var i = 0; i < listed.Count; i++)
+        foreach (var file in listed)
         {
-            if (FileSelection.Reads(decisions[i], source == WarehouseFileSource.Events ? _backfill : null, _pattern))
+            if (FileSelection.Reads(FileSelection.Decide(FileIdentity.Of(file), _ledger, reload), backfill, _pattern))
             {
-                read.Add(listed[i]);
+                read.Add(file);
             }
         }
 
@@ -113,6 +116,7 @@ internal sealed class LoadLedger
         => LoadStep.Copy(CopySql, async (connection, ct) =>
         {
             var rejected = rejects().GroupBy(e => e.Source, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+            var run = runId.ToString();
             var importer = await connection.BeginBinaryImportAsync(CopySql, ct).ConfigureAwait(false);
             await using (importer.ConfigureAwait(false))
             {
@@ -123,7 +127,7 @@ internal sealed class LoadLedger
                     await importer.WriteAsync(row.SizeBytes, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
                     await WriteNullableAsync(importer, row.ETag, NpgsqlDbType.Varchar, ct).ConfigureAwait(false);
                     await WriteNullableAsync(importer, row.ModifiedAt, NpgsqlDbType.Timestamp, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(row.RunId.ToString(), NpgsqlDbType.Varchar, ct).ConfigureAwait(false);
+                    await importer.WriteAsync(run, NpgsqlDbType.Varchar, ct).ConfigureAwait(false);
                     await WriteNullableAsync(importer, row.RecordsStaged, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
                     await importer.WriteAsync(row.RecordsRejected, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
                     await importer.WriteAsync(row.LoadedAt, NpgsqlDbType.Timestamp, ct).ConfigureAwait(false);

@@ -184,11 +184,24 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
         body.Add(LoadStep.Copy(LoadRunLog.CopyErrorsSql, (connection, ct) => LoadRunLog.WriteErrorsAsync(connection, run.Rejects(), ct))
             with { When = () => run.Rejects().Count > 0, Note = "the rejected records; only when there are any" });
         body.Add(ledger.ForgetStep());
-        body.Add(ledger.RecordStep(run.RunId, () => _songRows.Concat(_eventRows).ToDictionary(StringComparer.Ordinal), run.Rejects));
+        body.Add(ledger.RecordStep(run.RunId, StagedRows, run.Rejects));
         body.AddRange(LoadRunLog.FinishSteps(run));
 
         LoadStep[] cleanup = [LoadStep.Statement($"SELECT pg_advisory_unlock({LoadLockKey})")];
         return new LoadPlan(prologue, body, cleanup);
+    }
+
+    /// <summary>The records staged from each file this run read, songs and events in one lookup.</summary>
+    private Dictionary<string, long> StagedRows()
+    {
+        // Sized once: a song load holds tens of thousands of entries.
+        var rows = new Dictionary<string, long>(_songRows.Count + _eventRows.Count, StringComparer.Ordinal);
+        foreach (var (file, count) in _songRows.Concat(_eventRows))
+        {
+            rows.Add(file, count);
+        }
+
+        return rows;
     }
 
     public async ValueTask DisposeAsync()

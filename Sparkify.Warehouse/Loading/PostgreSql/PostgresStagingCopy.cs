@@ -98,7 +98,7 @@ internal sealed partial class PostgresStagingCopy
         ArgumentNullException.ThrowIfNull(rejects);
 
         var tableName = _mapping.Table.Name;
-        var counters = new Counters(rejects.Count);
+        var counters = new Counters(rejects.Count, files.Count);
         NpgsqlRawCopyStream copy;
         try
         {
@@ -156,7 +156,7 @@ internal sealed partial class PostgresStagingCopy
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(rejects);
-        var counters = new Counters(rejects.Count);
+        var counters = new Counters(rejects.Count, files.Count);
         var stopped = await StreamRowsAsync(destination, files, rejects, progress: null, counters, cancellationToken).ConfigureAwait(false);
         return new StagingCopyResult(_mapping.Table.Name, counters.Files, stopped ? 0 : counters.Rows, counters.Bytes, rejects.Count - counters.RejectsBefore, stopped);
     }
@@ -349,7 +349,7 @@ internal sealed partial class PostgresStagingCopy
             ? $"PostgreSQL refused the COPY into {table}: {pg.MessageText}"
             : $"The COPY into {table} failed: {ErrorText.Describe(exception)}", exception);
 
-    private sealed class Counters(int rejectsBefore)
+    private sealed class Counters(int rejectsBefore, int files = 0)
     {
         public int RejectsBefore { get; } = rejectsBefore;
 
@@ -359,6 +359,8 @@ internal sealed partial class PostgresStagingCopy
 
         public long Bytes { get; set; }
 
-        public Dictionary<string, long> RowsPerFile { get; } = new(StringComparer.Ordinal);
+        // Sized for every file up front: grown one by one for tens of thousands of song files, it
+        // would leave a trail of ever larger discarded arrays on the large object heap.
+        public Dictionary<string, long> RowsPerFile { get; } = new(files, StringComparer.Ordinal);
     }
 }
