@@ -29,6 +29,7 @@ internal sealed class LoadLedger
     private readonly bool _readsEveryFile;
     private readonly Lock _gate = new();
     private readonly List<SourceFile> _read = [];
+    private readonly HashSet<string> _heldAndRead = new(StringComparer.Ordinal);
     private Dictionary<string, LoadFile> _ledger = new(StringComparer.Ordinal);
 
     /// <param name="request">The run's request: its sources, reload and backfill.</param>
@@ -46,7 +47,13 @@ internal sealed class LoadLedger
     public IReadOnlyList<SourceFile> Read => _read;
 
     /// <summary>Whether the ledger held a row for <paramref name="uri"/> when the run read it.</summary>
-    public bool Holds(string uri) => _ledger.ContainsKey(uri);
+    public bool Holds(string uri)
+    {
+        lock (_gate)
+        {
+            return _heldAndRead.Contains(uri);
+        }
+    }
 
     /// <summary>Listed files the ledger held unchanged, which this run does not read.</summary>
     public long Skipped { get; private set; }
@@ -81,17 +88,25 @@ internal sealed class LoadLedger
 
         // One decision at a time rather than a list of them: song data is tens of thousands of files,
         // selected while the events stream in, and every per-file array is one more large object.
+        // A row leaves the ledger's copy once its file is decided: with tens of thousands of song files
+        // the rows and their URIs would otherwise stay in memory for the whole load.
         var read = new List<SourceFile>(listed.Count);
-        foreach (var file in listed)
-        {
-            if (FileSelection.Reads(FileSelection.Decide(FileIdentity.Of(file), _ledger, reload), backfill, _pattern))
-            {
-                read.Add(file);
-            }
-        }
-
         lock (_gate)
         {
+            foreach (var file in listed)
+            {
+                var decision = FileSelection.Decide(FileIdentity.Of(file), _ledger, reload);
+                _ledger.Remove(file.Name);
+                if (FileSelection.Reads(decision, backfill, _pattern))
+                {
+                    read.Add(file);
+                    if (decision.Loaded is not null)
+                    {
+                        _heldAndRead.Add(file.Name);
+                    }
+                }
+            }
+
             _read.AddRange(read);
             Skipped += listed.Count - read.Count;
         }
@@ -104,9 +119,9 @@ internal sealed class LoadLedger
     /// <summary>Deletes the ledger rows of the files this run reads again; only when it reads a file the ledger holds.</summary>
     public LoadStep ForgetStep() => LoadStep.Custom(ForgetSql, async (executor, ct) =>
     {
-        var uris = _read.Select(f => f.Name).Where(_ledger.ContainsKey).ToArray();
+        var uris = _read.Select(f => f.Name).Where(Holds).ToArray();
         await executor.ExecuteAsync(ForgetSql, [new NpgsqlParameter("uris", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = uris }], ct).ConfigureAwait(false);
-    }) with { Phase = LoadPhase.Commit, When = () => _read.Any(f => _ledger.ContainsKey(f.Name)), Note = "only when the load re-reads files the ledger holds (changed, --reload, a backfill): their rows are replaced" };
+    }) with { Phase = LoadPhase.Commit, When = () => _read.Any(f => Holds(f.Name)), Note = "only when the load re-reads files the ledger holds (changed, --reload, a backfill): their rows are replaced" };
 
     /// <summary>
     /// Writes a row for every file the run read, with the records it staged (<paramref name="rowsPerFile"/>)
