@@ -29,7 +29,7 @@ internal sealed class LoadLedger
     private readonly bool _readsEveryFile;
     private readonly Lock _gate = new();
     private readonly List<SourceFile> _read = [];
-    private readonly HashSet<string> _heldAndRead = new(StringComparer.Ordinal);
+    private readonly List<string> _reread = [];
     private Dictionary<string, LoadFile> _ledger = new(StringComparer.Ordinal);
 
     /// <param name="request">The run's request: its sources, reload and backfill.</param>
@@ -46,14 +46,8 @@ internal sealed class LoadLedger
     /// <summary>The files this run reads, as <see cref="Select"/> chose them.</summary>
     public IReadOnlyList<SourceFile> Read => _read;
 
-    /// <summary>Whether the ledger held a row for <paramref name="uri"/> when the run read it.</summary>
-    public bool Holds(string uri)
-    {
-        lock (_gate)
-        {
-            return _heldAndRead.Contains(uri);
-        }
-    }
+    /// <summary>The files this run reads whose rows the ledger held (changed, reloaded, backfilled): their rows are replaced.</summary>
+    public IReadOnlyList<string> Reread => _reread;
 
     /// <summary>Listed files the ledger held unchanged, which this run does not read.</summary>
     public long Skipped { get; private set; }
@@ -102,7 +96,7 @@ internal sealed class LoadLedger
                     read.Add(file);
                     if (decision.Loaded is not null)
                     {
-                        _heldAndRead.Add(file.Name);
+                        _reread.Add(file.Name);
                     }
                 }
             }
@@ -119,9 +113,8 @@ internal sealed class LoadLedger
     /// <summary>Deletes the ledger rows of the files this run reads again; only when it reads a file the ledger holds.</summary>
     public LoadStep ForgetStep() => LoadStep.Custom(ForgetSql, async (executor, ct) =>
     {
-        var uris = _read.Select(f => f.Name).Where(Holds).ToArray();
-        await executor.ExecuteAsync(ForgetSql, [new NpgsqlParameter("uris", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = uris }], ct).ConfigureAwait(false);
-    }) with { Phase = LoadPhase.Commit, When = () => _read.Any(f => Holds(f.Name)), Note = "only when the load re-reads files the ledger holds (changed, --reload, a backfill): their rows are replaced" };
+        await executor.ExecuteAsync(ForgetSql, [new NpgsqlParameter("uris", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = _reread.ToArray() }], ct).ConfigureAwait(false);
+    }) with { Phase = LoadPhase.Commit, When = () => _reread.Count > 0, Note = "only when the load re-reads files the ledger holds (changed, --reload, a backfill): their rows are replaced" };
 
     /// <summary>
     /// Writes a row for every file the run read, with the records it staged (<paramref name="rowsPerFile"/>)

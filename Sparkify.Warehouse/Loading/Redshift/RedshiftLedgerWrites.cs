@@ -52,7 +52,7 @@ internal static class RedshiftLedgerWrites
     /// <summary>Deletes the rows of the files the run re-reads (changed, --reload, a backfill, or every file without a manifest).</summary>
     public static LoadStep ForgetStep(LoadLedger ledger) => LoadStep.Custom(ForgetSql(1), async (executor, ct) =>
     {
-        foreach (var batch in ledger.Read.Select(f => f.Name).Where(ledger.Holds).Chunk(RowsPerStatement))
+        foreach (var batch in ledger.Reread.Chunk(RowsPerStatement))
         {
             await executor.ExecuteAsync(ForgetSql(batch.Length), [.. batch.Select((uri, i) => new NpgsqlParameter(Name("uri", i), NpgsqlDbType.Varchar) { Value = uri })], ct).ConfigureAwait(false);
         }
@@ -60,7 +60,7 @@ internal static class RedshiftLedgerWrites
     {
         Phase = LoadPhase.Commit,
         Parameters = () => [new NpgsqlParameter(Name("uri", 0), NpgsqlDbType.Varchar) { Value = DBNull.Value }],
-        When = () => ledger.Read.Any(f => ledger.Holds(f.Name)),
+        When = () => ledger.Reread.Count > 0,
         Note = "only when the load re-reads files the ledger holds (changed, --reload, a backfill, or every file when there is no manifest prefix): their rows are replaced; " + BatchNote,
     };
 
