@@ -13,6 +13,14 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
     // tie-breaks ask for "C", byte order, explicitly.
     public override string TextOrder => " COLLATE \"C\"";
 
+    // EXTRACT returns numeric (since PostgreSQL 14), date_part double precision: the same whole numbers
+    // for these parts, and about twice as fast over a million start times.
+    public override string DatePart(string field, string timestamp) => $"date_part('{field.ToLowerInvariant()}', {timestamp})";
+
+    // Sorting every staged event by user and recency was most of the users step (a million events,
+    // about 0.6 s); a hash aggregate of each user's greatest ts leaves a few events per user to sort.
+    public override bool AggregatesLatestUserEvents => true;
+
     public override string JoinFirstRow => "";
 
     public override string WhereFirstRow => "";
@@ -65,7 +73,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
             {newSongPlaysInsert("RETURNING start_time")}
             ),
             inserted_times AS (
-            {StarSchemaTransform.NewTimeInsert("SELECT DISTINCT i.start_time FROM inserted_plays AS i", "ORDER BY d.start_time", "RETURNING 1")}
+            {StarSchemaTransform.NewTimeInsert(this, "SELECT DISTINCT i.start_time FROM inserted_plays AS i", "ORDER BY d.start_time", "RETURNING 1")}
             )
             SELECT
                 (SELECT COUNT(*) FROM inserted_plays) AS songplays,
@@ -73,7 +81,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
             """, false)
         {
             ReturnsCounts = true,
-            Parts = [newSongPlaysInsert(""), StarSchemaTransform.NewTimeInsert("SELECT DISTINCT i.start_time FROM songplays AS i", "", "")],
+            Parts = [newSongPlaysInsert(""), StarSchemaTransform.NewTimeInsert(this, "SELECT DISTINCT i.start_time FROM songplays AS i", "", "")],
         };
         yield return RebuildKeyIndexes;
     }
