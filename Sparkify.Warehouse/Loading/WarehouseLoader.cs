@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -198,9 +197,7 @@ public sealed class WarehouseLoader
             return new RedshiftLoadPipeline(run, _options, ledger, _logger);
         }
 
-        // The staging tables' layout comes from the model; building it needs no server.
-        using var context = CreateContext("Host=localhost");
-        return new PostgreSqlLoadPipeline(run, new PostgresStaging(context), ledger, _options.S3, _logger);
+        return new PostgreSqlLoadPipeline(run, new PostgresStaging(), ledger, _options.S3, _logger);
     }
 
     private static async Task RunStepsAsync(IReadOnlyList<LoadStep> steps, ILoadExecutor executor, CancellationToken cancellationToken, PhaseSpans? phases = null)
@@ -381,7 +378,4 @@ public sealed class WarehouseLoader
 
         _ = Backfill.For(request, _options);
     }
-
-    private WarehouseDbContext CreateContext(string connectionString)
-        => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString, _options.Provider).Options);
 }
