@@ -20,7 +20,7 @@ namespace Sparkify.Warehouse.Loading.PostgreSql;
 /// </summary>
 /// <remarks>
 /// A typical load, in one transaction: <see cref="TruncateEventsAsync"/>, <see cref="CopyEventsAsync"/>
-/// while <see cref="ListSongsAsync"/> runs alongside, then <see cref="CopySongsAsync"/> (which keeps unchanged
+/// while the song files are listed and <see cref="Fingerprinted"/> alongside, then <see cref="CopySongsAsync"/> (which keeps unchanged
 /// staged songs), each COPY with its own <see cref="RejectLog"/>; fail the load (roll back) when
 /// <see cref="RejectLog.Concat"/> of the two is over its limit, otherwise transform. The rejects are
 /// meant for <c>load_errors</c>, written outside the rolled-back transaction when the load fails.
@@ -163,18 +163,6 @@ internal sealed class PostgresStaging
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// Lists the song files of <paramref name="source"/> and fingerprints them for
-    /// <see cref="CopySongsAsync"/>: no database work, so a load runs it while the events stream in
-    /// (thousands of small files cost as much to list and stat as a day of events takes to stage).
-    /// </summary>
-    public async Task<SongFiles> ListSongsAsync(SourceResolver resolver, string source, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(resolver);
-        var files = await resolver.ListAsync(source, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return Fingerprinted(files);
     }
 
     /// <summary>Already listed song files, fingerprinted for <see cref="CopySongsAsync"/>.</summary>
