@@ -202,16 +202,45 @@ public sealed class WarehouseLoader
 
     private static async Task RunStepsAsync(IReadOnlyList<LoadStep> steps, ILoadExecutor executor, CancellationToken cancellationToken, PhaseSpans? phases = null)
     {
-        foreach (var step in steps)
+        for (var i = 0; i < steps.Count;)
         {
+            var step = steps[i];
             if (step.Phase is { } phase)
             {
                 phases?.Enter(phase);
             }
 
-            if (step.When?.Invoke() ?? true)
+            if (step.BatchResult is null)
             {
-                await step.RunAsync(executor, cancellationToken).ConfigureAwait(false);
+                if (step.When?.Invoke() ?? true)
+                {
+                    await step.RunAsync(executor, cancellationToken).ConfigureAwait(false);
+                }
+
+                i++;
+                continue;
+            }
+
+            // Consecutive batchable steps, up to the next that begins a phase, go in one round trip.
+            var batch = new List<LoadStep>();
+            do
+            {
+                if (steps[i].When?.Invoke() ?? true)
+                {
+                    batch.Add(steps[i]);
+                }
+
+                i++;
+            }
+            while (i < steps.Count && steps[i] is { BatchResult: not null, Phase: null });
+
+            if (batch.Count > 0)
+            {
+                var results = await executor.ExecuteBatchAsync([.. batch.Select(s => s.ToBatched())], cancellationToken).ConfigureAwait(false);
+                for (var j = 0; j < batch.Count; j++)
+                {
+                    batch[j].BatchResult!(results[j]);
+                }
             }
         }
     }
