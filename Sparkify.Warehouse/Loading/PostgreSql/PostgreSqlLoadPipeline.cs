@@ -10,7 +10,7 @@ namespace Sparkify.Warehouse.Loading.PostgreSql;
 
 /// <summary>
 /// The PostgreSQL load: under a session advisory lock, one transaction that stages the events with a
-/// streaming binary COPY while the song files are listed (from before it connects), stages the songs (or keeps them when their
+/// streaming binary COPY while the song files are listed, stages the songs (or keeps them when their
 /// files are unchanged), transforms, writes the rejects and records the run.
 /// </summary>
 internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging staging, LoadLedger ledger, S3Settings s3, ILogger logger) : ILoadPipeline
@@ -28,8 +28,7 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
     private SourceResolver? _resolver;
     private CancellationTokenSource? _stopListing;
     private CancellationTokenSource? _listing;
-    private Task<List<SourceFile>>? _songListing;
-    private Task<SongFiles>? _songSelection;
+    private Task<SongFiles>? _songListing;
     private IReadOnlyList<SourceFile> _eventFiles = [];
     private IReadOnlyList<JsonPath>? _jsonPaths;
     private SongFiles? _songs;
@@ -46,18 +45,7 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
 
     public string Target => "PostgreSQL";
 
-    public Task PrepareAsync(CancellationToken cancellationToken)
-    {
-        // Listing and stat-ing thousands of song files is client work that costs as much as a day of
-        // events takes to stage. It needs neither the connection nor the ledger, so it starts before
-        // anything connects and goes on while the run is recorded, the ledger read and the events stream in.
-        var resolver = _resolver = new SourceResolver(s3);
-        _stopListing = new CancellationTokenSource();
-        _listing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopListing.Token);
-        var token = _listing.Token;
-        _songListing = Task.Run(() => resolver.ListAsync(run.Request.SongsSource, token).ToListAsync(token).AsTask(), token);
-        return Task.CompletedTask;
-    }
+    public Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public LoadPlan Build()
     {
@@ -96,15 +84,20 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
             ledger.ReadStep(),
             LoadStep.Client(async ct =>
             {
-                var resolver = _resolver!;
+                var resolver = _resolver = new SourceResolver(s3);
+                _stopListing = new CancellationTokenSource();
                 _jsonPaths = request.JsonPathsSource is { } jsonPathsSource
                     ? JsonPathsFile.Parse(await resolver.ReadAllBytesAsync(jsonPathsSource, ct).ConfigureAwait(false), jsonPathsSource)
                     : null;
                 _eventFiles = ledger.Select(WarehouseFileSource.Events, await resolver.ListAsync(request.EventsSource, ct).ToListAsync(ct).ConfigureAwait(false));
 
-                // The song files' selection and fingerprint follow their listing while the events stream in.
-                var listing = _songListing!;
-                _songSelection = Task.Run(async () => staging.Fingerprinted(ledger.Select(WarehouseFileSource.Songs, await listing.ConfigureAwait(false))), _listing!.Token);
+                // Listing and fingerprinting thousands of song files is client work that costs as
+                // much as a day of events takes to stage; it runs while they stream in.
+                _listing = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopListing.Token);
+                var token = _listing.Token;
+                _songListing = Task.Run(
+                    async () => staging.Fingerprinted(ledger.Select(WarehouseFileSource.Songs, await resolver.ListAsync(request.SongsSource, token).ToListAsync(token).ConfigureAwait(false))),
+                    token);
             }),
             // These two in one round trip; the session settings (two statements, which a batch cannot
             // hold as one) matter only to the statements after them.
@@ -129,7 +122,7 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
             }) with { Note = "rows from " + InputDisplay.Quote(request.EventsSource) },
             LoadStep.Client(async ct =>
             {
-                _songs = await _songSelection!.ConfigureAwait(false);
+                _songs = await _songListing!.ConfigureAwait(false);
                 if (_eventsStopped)
                 {
                     // Stopping the events COPY aborted the transaction and the load fails; the song
@@ -221,10 +214,6 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
         {
             await _stopListing!.CancelAsync().ConfigureAwait(false);
             await ((Task)_songListing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (_songSelection is not null)
-            {
-                await ((Task)_songSelection).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
         }
 
         _listing?.Dispose();
