@@ -53,10 +53,17 @@ internal sealed class WarehouseConnections(CliContext cli)
     }
 
     /// <summary>The configured options with the connection resolved (see <see cref="ResolveAsync"/>), as a new instance.</summary>
-    public async Task<WarehouseOptions> ResolveOptionsAsync(CancellationToken cancellationToken)
+    /// <param name="buildsContexts">
+    /// Whether the caller goes on to build EF Core contexts (the first is then built on another core meanwhile);
+    /// a load builds none.
+    /// </param>
+    /// <param name="cancellationToken">Cancels starting the embedded server.</param>
+    public async Task<WarehouseOptions> ResolveOptionsAsync(bool buildsContexts, CancellationToken cancellationToken)
     {
         var options = CreateOptions();
-        options.ConnectionString = await ResolveAsync(options.Provider, null, cancellationToken).ConfigureAwait(false);
+        options.ConnectionString = buildsContexts
+            ? await ResolveAsync(options.Provider, null, cancellationToken).ConfigureAwait(false)
+            : await ResolveConnectionAsync(options.Provider, null, cancellationToken).ConfigureAwait(false);
         return options;
     }
 

@@ -50,7 +50,7 @@ internal static class FilesCommand
 
             CheckBackfillRange(request);
 
-            var options = await new WarehouseConnections(cli).ResolveOptionsAsync(cancellationToken).ConfigureAwait(false);
+            var options = await new WarehouseConnections(cli).ResolveOptionsAsync(buildsContexts: true, cancellationToken).ConfigureAwait(false);
             var files = await WarehouseFiles.ListAsync(options, request, cancellationToken).ConfigureAwait(false);
             if (json)
             {

@@ -69,11 +69,27 @@ internal static class QueryResultWriter
     /// <summary>A table with the field names as headers; numbers right-aligned; missing values shown dimmed as <c>null</c>.</summary>
     public static void WriteTable(QueryResult result, TextWriter output)
     {
-        var table = new Table().Border(TableBorder.Rounded);
-        for (var i = 0; i < result.Fields.Count; i++)
+        var rightAligned = Enumerable.Range(0, result.Fields.Count)
+            .Select(i => result.Rows.Any(r => r[i] is int or long or decimal) && result.Rows.All(r => r[i] is null or int or long or decimal))
+            .ToArray();
+        var console = CreateConsole(output);
+        var cells = result.Rows.Select(row => row.Select(Format).ToArray()).ToArray();
+        if (!BoxTable.TryWrite(result.Fields, cells, rightAligned, console.Profile.Width, console.Profile.Capabilities.Ansi, output))
         {
-            var column = new TableColumn(new Text(result.Fields[i]));
-            if (result.Rows.Any(r => r[i] is int or long or decimal) && result.Rows.All(r => r[i] is null or int or long or decimal))
+            console.Write(SpectreTable(result.Fields, cells, rightAligned));
+        }
+
+        console.WriteLine(result.Rows.Count == 1 ? "1 row" : $"{result.Rows.Count} rows");
+    }
+
+    /// <summary>The table as Spectre.Console lays it out, wrapping cells to the output's width (see <see cref="BoxTable"/>).</summary>
+    internal static Table SpectreTable(IReadOnlyList<string> headers, IReadOnlyList<string?[]> rows, IReadOnlyList<bool> rightAligned)
+    {
+        var table = new Table().Border(TableBorder.Rounded);
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var column = new TableColumn(new Text(headers[i]));
+            if (rightAligned[i])
             {
                 column.RightAligned();
             }
@@ -81,14 +97,12 @@ internal static class QueryResultWriter
             table.AddColumn(column);
         }
 
-        foreach (var row in result.Rows)
+        foreach (var row in rows)
         {
-            table.AddRow(row.Select(value => value is null ? new Markup("[dim]null[/]") : (IRenderable)new Text(Format(value)!)));
+            table.AddRow(row.Select(value => value is null ? new Markup("[dim]null[/]") : (IRenderable)new Text(value)));
         }
 
-        var console = CreateConsole(output);
-        console.Write(table);
-        console.WriteLine(result.Rows.Count == 1 ? "1 row" : $"{result.Rows.Count} rows");
+        return table;
     }
 
     /// <summary>A horizontal bar chart of <paramref name="chart"/>'s label and value per row.</summary>

@@ -9,7 +9,8 @@ namespace Sparkify.Warehouse.Tests.Packaging;
 
 /// <summary>
 /// The tool as a Release pack makes it for users: a small package that names one package per platform,
-/// whose code is precompiled (ReadyToRun), and <c>dotnet tool install</c> picks the one for the machine.
+/// which carries its runtime and whose code is precompiled (ReadyToRun, one composite image), and
+/// <c>dotnet tool install</c> picks the one for the machine.
 /// </summary>
 public sealed class ReleaseToolPackageTests : IDisposable
 {
@@ -47,11 +48,14 @@ public sealed class ReleaseToolPackageTests : IDisposable
         var install = await PackedArtifacts.InstallToolAsync(feed, _version, toolPath, Path.Combine(_folder, "install"));
         Assert.True(install.ExitCode == 0, install.ToString());
 
-        // What start-up spends its CPU on: the tool, EF Core, Npgsql and the host, each precompiled.
+        // What start-up spends its CPU on: the tool, EF Core, Npgsql and the host, each precompiled, together
+        // with the runtime the package carries, into one composite image.
         var installed = Directory.GetFiles(toolPath, "sparkify.dll", SearchOption.AllDirectories).Single();
         Assert.Contains($"{Path.DirectorySeparatorChar}{platform}{Path.DirectorySeparatorChar}", installed, StringComparison.Ordinal);
         var directory = Path.GetDirectoryName(installed)!;
-        foreach (var assembly in new[] { "sparkify.dll", "Sparkify.Warehouse.dll", "Microsoft.EntityFrameworkCore.dll", "Microsoft.EntityFrameworkCore.Relational.dll", "Npgsql.dll", "Microsoft.Extensions.Hosting.dll" })
+        Assert.True(File.Exists(Path.Combine(directory, "System.Private.CoreLib.dll")), "The platform package does not carry its runtime.");
+        Assert.True(IsPrecompiled(Path.Combine(directory, "sparkify.r2r.dll")), "No composite ReadyToRun image.");
+        foreach (var assembly in new[] { "sparkify.dll", "Sparkify.Warehouse.dll", "Microsoft.EntityFrameworkCore.dll", "Microsoft.EntityFrameworkCore.Relational.dll", "Npgsql.dll", "Microsoft.Extensions.Hosting.dll", "System.Private.CoreLib.dll" })
         {
             Assert.True(IsPrecompiled(Path.Combine(directory, assembly)), $"{assembly} is not ReadyToRun.");
         }

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Sparkify.Warehouse.Loading.PostgreSql;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
 
@@ -31,12 +30,5 @@ public sealed class MigratedDatabaseFixture : IAsyncLifetime
         var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         return connection;
-    }
-
-    /// <summary>The PostgreSQL staging of this database's model, as a load builds it.</summary>
-    internal PostgresStaging CreateStaging()
-    {
-        using var context = CreateContext();
-        return new PostgresStaging(context);
     }
 }

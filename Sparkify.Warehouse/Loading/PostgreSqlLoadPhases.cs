@@ -52,9 +52,7 @@ public sealed class PostgreSqlLoadPhases
         var eventFiles = await resolver.ListAsync(eventsSource, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
         var jsonPaths = JsonPathsFile.Parse(await resolver.ReadAllBytesAsync(jsonPathsFile, cancellationToken).ConfigureAwait(false), jsonPathsFile);
 
-        // Only the staging tables' mapping is read from the model; nothing connects.
-        await using var layout = new WarehouseDbContext(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse("Host=localhost", WarehouseProvider.Postgres).Options);
-        return new PostgreSqlLoadPhases(new PostgresStaging(layout), songFiles, eventFiles, jsonPaths);
+        return new PostgreSqlLoadPhases(new PostgresStaging(), songFiles, eventFiles, jsonPaths);
     }
 
     /// <summary>

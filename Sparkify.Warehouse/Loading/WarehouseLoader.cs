@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -198,23 +197,50 @@ public sealed class WarehouseLoader
             return new RedshiftLoadPipeline(run, _options, ledger, _logger);
         }
 
-        // The staging tables' layout comes from the model; building it needs no server.
-        using var context = CreateContext("Host=localhost");
-        return new PostgreSqlLoadPipeline(run, new PostgresStaging(context), ledger, _options.S3, _logger);
+        return new PostgreSqlLoadPipeline(run, new PostgresStaging(), ledger, _options.S3, _logger);
     }
 
     private static async Task RunStepsAsync(IReadOnlyList<LoadStep> steps, ILoadExecutor executor, CancellationToken cancellationToken, PhaseSpans? phases = null)
     {
-        foreach (var step in steps)
+        for (var i = 0; i < steps.Count;)
         {
+            var step = steps[i];
             if (step.Phase is { } phase)
             {
                 phases?.Enter(phase);
             }
 
-            if (step.When?.Invoke() ?? true)
+            if (step.BatchResult is null)
             {
-                await step.RunAsync(executor, cancellationToken).ConfigureAwait(false);
+                if (step.When?.Invoke() ?? true)
+                {
+                    await step.RunAsync(executor, cancellationToken).ConfigureAwait(false);
+                }
+
+                i++;
+                continue;
+            }
+
+            // Consecutive batchable steps, up to the next that begins a phase, go in one round trip.
+            var batch = new List<LoadStep>();
+            do
+            {
+                if (steps[i].When?.Invoke() ?? true)
+                {
+                    batch.Add(steps[i]);
+                }
+
+                i++;
+            }
+            while (i < steps.Count && steps[i] is { BatchResult: not null, Phase: null });
+
+            if (batch.Count > 0)
+            {
+                var results = await executor.ExecuteBatchAsync([.. batch.Select(s => s.ToBatched())], cancellationToken).ConfigureAwait(false);
+                for (var j = 0; j < batch.Count; j++)
+                {
+                    batch[j].BatchResult!(results[j]);
+                }
             }
         }
     }
@@ -381,7 +407,4 @@ public sealed class WarehouseLoader
 
         _ = Backfill.For(request, _options);
     }
-
-    private WarehouseDbContext CreateContext(string connectionString)
-        => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString, _options.Provider).Options);
 }

@@ -49,6 +49,12 @@ public sealed partial class LocalPostgresServer
             Username = UserName,
             Password = password,
             Database = database,
+
+            // The server listens on loopback only and has no TLS or Kerberos set up: asking for SSL or GSS
+            // encryption first would cost a refused round trip each, and loading the Kerberos libraries,
+            // on every new connection.
+            SslMode = SslMode.Disable,
+            GssEncryptionMode = GssEncryptionMode.Disable,
         };
         if (administrative)
         {

@@ -22,7 +22,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
     public async Task The_real_sample_stages_every_record_exactly_as_an_independent_JSON_reading_says()
     {
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), maxErrors: 0);
         var songFiles = LocalSources.List(TestEnvironment.SampleSongs);
@@ -59,7 +59,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
     public async Task A_default_mapping_and_known_values_come_through_the_wire_unchanged()
     {
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var firstLog = LocalSources.List(Path.Combine(TestEnvironment.SampleLogs, "2018", "11", "2018-11-01-events.json"));
 
@@ -98,7 +98,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
                 .Replace("\"userId\":\"15\"", "\"userId\":\"\"", StringComparison.Ordinal)
                 .Replace("\"length\":210.5", "\"length\":\"\"", StringComparison.Ordinal)) + "\n");
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var runId = Guid.NewGuid();
         var rejects = new RejectLog(runId, maxErrors: 5);
@@ -135,7 +135,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         folder.Write("b.json", $"{GoodEvent}\n{{\"ts\":\"y\"}}\n{GoodEvent}\n");
         folder.Write("c.json", $"{{\"ts\":\"never read\"}}\n");
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), maxErrors: 1);
 
@@ -155,7 +155,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         var bad = folder.Write("bad.json", $"{GoodEvent}\n{{\"status\":true}}\n");
         var good = folder.Write("good.json", GoodEvent + "\n");
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         await staging.CopyEventsAsync(connection, LocalSources.List(good), null, new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
 
@@ -184,7 +184,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         }
 
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var zipped = await staging.CopyEventsAsync(connection, LocalSources.List(folder.Path), null, new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
         var fromGzip = await StagedRowsAsync(connection, StagingTestSupport.Events);
@@ -204,7 +204,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         folder.Write("a.json", GoodEvent + "\n");
         var corrupt = folder.Write("b.json.gz", Encoding.ASCII.GetBytes("this is not gzip at all"));
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
 
         var ex = await Assert.ThrowsAsync<WarehouseException>(() =>
@@ -236,7 +236,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         }
 
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), maxErrors: 3);
 
@@ -261,7 +261,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
             ["artist_longitude"] = 1.7976931348623157e308, ["duration"] = 5e-324, ["year"] = -2147483648, ["num_songs"] = 2147483647,
         }));
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
 
         await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(folder.Path)), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
@@ -283,7 +283,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
     public async Task A_cancelled_load_stages_nothing_and_leaves_the_connection_usable()
     {
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         using var cancellation = new CancellationTokenSource();
         var progressed = 0;
@@ -312,7 +312,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         folder.Write("blank.json", "\n  \r\n\t\n");
         folder.Write("bom.json", [0xEF, 0xBB, 0xBF]);
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), 0);
 
@@ -333,7 +333,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
         using var folder = new ScratchFolder();
         folder.Write("crlf.json", $"{GoodEvent}\r\n{{\"ts\":\"abc\"}}  \r\n{GoodEvent}\r\n");
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         var rejects = new RejectLog(Guid.NewGuid(), 1);
 
@@ -348,7 +348,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
     public async Task TruncateAsync_empties_both_staging_tables()
     {
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(TestEnvironment.SampleSongs)), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
         await staging.CopyEventsAsync(connection, LocalSources.List(Path.Combine(TestEnvironment.SampleLogs, "2018", "11", "2018-11-01-events.json")), null, new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);
         Assert.True(await WarehouseDb.ScalarAsync(connection, "SELECT (SELECT count(*) FROM staging_songs) + (SELECT count(*) FROM staging_events)") >= 71 + 15);
@@ -376,7 +376,7 @@ public sealed class PostgresStagingCopyTests(MigratedDatabaseFixture database, I
             await setup.ExecuteNonQueryAsync();
         }
 
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         var songFiles = LocalSources.List(TestEnvironment.SampleSongs);
         var clock = Stopwatch.StartNew();
         var songs = await staging.CopySongsAsync(connection, staging.Fingerprinted(songFiles), new RejectLog(Guid.NewGuid(), 0), null, CancellationToken.None);

@@ -17,7 +17,7 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
     {
         using var songs = CopyOfSampleSongs();
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
 
         var first = await CopySongsAsync(staging, connection, songs.Path);
@@ -36,7 +36,7 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
     {
         using var songs = CopyOfSampleSongs();
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         await CopySongsAsync(staging, connection, songs.Path);
 
@@ -55,7 +55,7 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
     {
         using var songs = CopyOfSampleSongs();
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         await CopySongsAsync(staging, connection, songs.Path);
 
@@ -72,7 +72,7 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
     {
         using var songs = CopyOfSampleSongs();
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         await CopySongsAsync(staging, connection, songs.Path);
 
@@ -94,7 +94,7 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
         using var other = new ScratchFolder();
         File.Copy(Directory.EnumerateFiles(songs.Path, "*.json", SearchOption.AllDirectories).First(), Path.Combine(other.Path, "one.json"));
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
         await CopySongsAsync(staging, connection, songs.Path);
 
@@ -114,7 +114,7 @@ public sealed class StagedSongsReuseTests(MigratedDatabaseFixture database) : IC
         using var songs = CopyOfSampleSongs();
         File.WriteAllText(Path.Combine(songs.Path, "bad.json"), """{"song_id": "SOBAD", "year": "not a year"}""");
         await using var connection = await database.OpenAsync();
-        var staging = database.CreateStaging();
+        var staging = new PostgresStaging();
         await staging.TruncateAsync(connection, CancellationToken.None);
 
         var first = await staging.CopySongsAsync(connection, staging.Fingerprinted(LocalSources.List(songs.Path)), new RejectLog(Guid.NewGuid(), 1), null, CancellationToken.None);

@@ -25,6 +25,13 @@ internal interface ILoadExecutor : IAsyncDisposable
     Task<IReadOnlyDictionary<string, long>> ReadCountsAsync(string sql, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Sends <paramref name="statements"/> to the server in one round trip, to run one after the other in
+    /// the open transaction; the first that fails stops the rest and throws (PostgreSQL only).
+    /// </summary>
+    /// <returns>Each statement's result, in order.</returns>
+    Task<IReadOnlyList<StatementResult>> ExecuteBatchAsync(IReadOnlyList<BatchedStatement> statements, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Starts a streaming <c>COPY ... FROM STDIN</c> and hands the open connection to
     /// <paramref name="copy"/>, which must send exactly <paramref name="sql"/> (PostgreSQL only).
     /// </summary>
@@ -33,3 +40,14 @@ internal interface ILoadExecutor : IAsyncDisposable
     /// <summary>Rolls back the open transaction, if the connection still has one; never throws.</summary>
     Task RollBackQuietlyAsync();
 }
+
+/// <summary>One statement of <see cref="ILoadExecutor.ExecuteBatchAsync"/>.</summary>
+/// <param name="Sql">The statement (a single one), without a terminating semicolon.</param>
+/// <param name="Parameters">Its bind parameters.</param>
+/// <param name="ReturnsCounts">It returns one row of counts (bigint columns), as <see cref="ILoadExecutor.ReadCountsAsync"/> reads them.</param>
+internal sealed record BatchedStatement(string Sql, IReadOnlyList<NpgsqlParameter> Parameters, bool ReturnsCounts);
+
+/// <summary>What one statement of a batch did.</summary>
+/// <param name="RecordsAffected">The rows it affected, as a statement run alone reports them.</param>
+/// <param name="Counts">For a statement that returns counts, its row by column name; otherwise empty.</param>
+internal sealed record StatementResult(int RecordsAffected, IReadOnlyDictionary<string, long> Counts);

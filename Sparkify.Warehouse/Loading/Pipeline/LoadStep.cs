@@ -36,6 +36,15 @@ internal sealed record LoadStep
     /// <summary>Whether the run sends the step, decided when its turn comes; null: always.</summary>
     public Func<bool>? When { get; init; }
 
+    /// <summary>
+    /// For a step made by <see cref="Batchable"/>, what takes its result when it is sent in a batch; null
+    /// for every other step, which is sent on its own.
+    /// </summary>
+    public Action<StatementResult>? BatchResult { get; private init; }
+
+    /// <summary>For a <see cref="Batchable"/> step: it returns one row of counts.</summary>
+    public bool ReturnsCounts { get; private init; }
+
     /// <summary>A statement whose affected-row count goes to <paramref name="affected"/>.</summary>
     public static LoadStep Statement(string sql, Action<int>? affected = null)
         => new(sql, async (executor, step, ct) =>
@@ -56,7 +65,23 @@ internal sealed record LoadStep
             return true;
         }));
 
-    /// <summary>Any other statement the executor runs, e.g. a transform step that reads back its counts.</summary>
+    /// <summary>
+    /// A statement that goes to the server in one round trip with the batchable steps that follow it
+    /// (up to the next step that begins a phase; see <see cref="ILoadExecutor.ExecuteBatchAsync"/>):
+    /// its text and parameters need no result of theirs, and whether each of them runs (<see cref="When"/>)
+    /// is decided before any of them is sent. <paramref name="result"/> receives what it did.
+    /// </summary>
+    public static LoadStep Batchable(string sql, Action<StatementResult>? result = null, bool returnsCounts = false)
+    {
+        var taken = result ?? (static _ => { });
+        return new(sql, async (executor, step, ct) => taken((await executor.ExecuteBatchAsync([step.ToBatched()], ct).ConfigureAwait(false))[0]))
+        {
+            BatchResult = taken,
+            ReturnsCounts = returnsCounts,
+        };
+    }
+
+    /// <summary>Any other statement the executor runs.</summary>
     public static LoadStep Custom(string sql, Func<ILoadExecutor, CancellationToken, Task> run)
         => new(sql, (executor, _, ct) => run(executor, ct));
 
@@ -65,6 +90,9 @@ internal sealed record LoadStep
         => new(null, (_, _, ct) => run(ct));
 
     public Task RunAsync(ILoadExecutor executor, CancellationToken cancellationToken) => _run(executor, this, cancellationToken);
+
+    /// <summary>The statement as a batch sends it, with its parameters as of now.</summary>
+    public BatchedStatement ToBatched() => new(Sql!, Parameters(), ReturnsCounts);
 
     /// <summary>The step as the dry-run prints it: parameters written in as literals, the note as a comment.</summary>
     public string Display()

@@ -47,16 +47,46 @@ internal sealed class NpgsqlLoadExecutor(NpgsqlConnection connection, Action<str
     {
         await using var command = Command(sql, []);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            for (var i = 0; i < reader.FieldCount; i++)
-            {
-                counts[reader.GetName(i)] = reader.GetInt64(i);
-            }
-        }
+        return await ReadCountsRowAsync(reader, cancellationToken).ConfigureAwait(false);
+    }
 
-        return counts;
+    public async Task<IReadOnlyList<StatementResult>> ExecuteBatchAsync(IReadOnlyList<BatchedStatement> statements, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        var batch = new NpgsqlBatch(connection) { Timeout = 0 };
+        await using (batch.ConfigureAwait(false))
+        {
+            foreach (var statement in statements)
+            {
+                sent?.Invoke(statement.Sql);
+                var command = new NpgsqlBatchCommand(statement.Sql);
+                foreach (var parameter in statement.Parameters)
+                {
+                    command.Parameters.Add(parameter);
+                }
+
+                batch.BatchCommands.Add(command);
+            }
+
+            // Only statements that return rows have a result set here; each is one that returns counts.
+            var counts = new Queue<IReadOnlyDictionary<string, long>>();
+            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                do
+                {
+                    if (reader.FieldCount > 0)
+                    {
+                        counts.Enqueue(await ReadCountsRowAsync(reader, cancellationToken).ConfigureAwait(false));
+                    }
+                }
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+            }
+
+            return [.. statements.Select((statement, i) => new StatementResult(
+                batch.BatchCommands[i].RecordsAffected,
+                statement.ReturnsCounts ? counts.Dequeue() : new Dictionary<string, long>()))];
+        }
     }
 
     public Task<T> CopyAsync<T>(string sql, Func<NpgsqlConnection, Task<T>> copy)
@@ -86,6 +116,20 @@ internal sealed class NpgsqlLoadExecutor(NpgsqlConnection connection, Action<str
     }
 
     public ValueTask DisposeAsync() => owned ? connection.DisposeAsync() : ValueTask.CompletedTask;
+
+    private static async Task<IReadOnlyDictionary<string, long>> ReadCountsRowAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                counts[reader.GetName(i)] = reader.GetInt64(i);
+            }
+        }
+
+        return counts;
+    }
 
     private NpgsqlCommand Command(string sql, IReadOnlyList<NpgsqlParameter> parameters)
     {

@@ -96,12 +96,14 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
                 _listing = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopListing.Token);
                 var token = _listing.Token;
                 _songListing = Task.Run(
-                    async () => staging.Fingerprinted(ledger.Select(WarehouseFileSource.Songs, (await staging.ListSongsAsync(resolver, request.SongsSource, token).ConfigureAwait(false)).Files)),
+                    async () => staging.Fingerprinted(ledger.Select(WarehouseFileSource.Songs, await resolver.ListAsync(request.SongsSource, token).ToListAsync(token).ConfigureAwait(false))),
                     token);
             }),
-            LoadStep.Statement("BEGIN"),
+            // These two in one round trip; the session settings (two statements, which a batch cannot
+            // hold as one) matter only to the statements after them.
+            LoadStep.Batchable("BEGIN"),
+            LoadStep.Batchable(LoadRunLog.FailAbandonedSql) with { Parameters = () => LoadRunLog.FailAbandonedParameters(run.RunId, DateTime.UtcNow) },
             LoadStep.Statement(SessionSql),
-            LoadStep.Statement(LoadRunLog.FailAbandonedSql) with { Parameters = () => LoadRunLog.FailAbandonedParameters(run.RunId, DateTime.UtcNow) },
             LoadStep.Statement(staging.TruncateEventsSql) with { Phase = LoadPhase.Staging },
             // Quoted with control characters escaped: a newline in a path must not end the comment.
             LoadStep.Copy(eventsCopySql, async (connection, ct) =>
@@ -145,8 +147,8 @@ internal sealed class PostgreSqlLoadPipeline(LoadAttempt run, PostgresStaging st
                     run.Report("staging songs", _songs.Files.Count, _songs.Files.Count, run.EventsStaged + kept);
                 }
             }) with { When = () => !_eventsStopped && Manifests(), Parameters = () => staging.ManifestParameters(_songs ?? new SongFiles([], "(this load's fingerprint)")), Note = WhenFingerprinted + " and the loader may use staging_manifests; a row means the staged songs are kept and the song steps below are skipped" },
-            LoadStep.Statement(staging.TruncateSongsSql) with { When = StagesSongs, Note = "skipped when the staged songs are kept" },
-            LoadStep.Statement(staging.ForgetSongsManifestSql) with { When = () => StagesSongs() && Manifests(), Note = "skipped when the staged songs are kept; " + WhenFingerprinted },
+            LoadStep.Batchable(staging.TruncateSongsSql) with { When = StagesSongs, Note = "skipped when the staged songs are kept" },
+            LoadStep.Batchable(staging.ForgetSongsManifestSql) with { When = () => StagesSongs() && Manifests(), Note = "skipped when the staged songs are kept; " + WhenFingerprinted },
             LoadStep.Copy(songsCopy.CopySql, async (connection, ct) =>
             {
                 var songs = await songsCopy.CopyAsync(connection, _songs!.Files, _songRejects, run.StagingProgress("staging songs"), ct).ConfigureAwait(false);

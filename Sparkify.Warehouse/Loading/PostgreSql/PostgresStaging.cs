@@ -2,10 +2,10 @@ using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Storage.Internal;
+using Sparkify.Warehouse.CompiledModel;
 using Sparkify.Warehouse.Configuration;
 using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.Sources;
@@ -20,22 +20,29 @@ namespace Sparkify.Warehouse.Loading.PostgreSql;
 /// </summary>
 /// <remarks>
 /// A typical load, in one transaction: <see cref="TruncateEventsAsync"/>, <see cref="CopyEventsAsync"/>
-/// while <see cref="ListSongsAsync"/> runs alongside, then <see cref="CopySongsAsync"/> (which keeps unchanged
+/// while the song files are listed and <see cref="Fingerprinted"/> alongside, then <see cref="CopySongsAsync"/> (which keeps unchanged
 /// staged songs), each COPY with its own <see cref="RejectLog"/>; fail the load (roll back) when
 /// <see cref="RejectLog.Concat"/> of the two is over its limit, otherwise transform. The rejects are
 /// meant for <c>load_errors</c>, written outside the rolled-back transaction when the load fails.
 /// </remarks>
 internal sealed class PostgresStaging
 {
-    private readonly ISqlGenerationHelper _sql;
+    // The helper a PostgreSQL context quotes identifiers with, made without one: it holds no state.
+#pragma warning disable EF1001 // Npgsql's helper takes EF Core's pubternal dependencies object; the versions are pinned exactly.
+    private static readonly ISqlGenerationHelper SqlGeneration = new NpgsqlSqlGenerationHelper(new RelationalSqlGenerationHelperDependencies());
+#pragma warning restore EF1001
 
-    /// <summary>Reads the staging tables' layout from <paramref name="context"/>'s model.</summary>
-    public PostgresStaging(DbContext context)
+    private readonly ISqlGenerationHelper _sql = SqlGeneration;
+
+    /// <summary>
+    /// Reads the staging tables' layout from the compiled model, the one every PostgreSQL
+    /// <see cref="WarehouseDbContext"/> uses. No context is built: EF Core's services cost a fresh
+    /// process more than the whole of a small load's client work, and a load uses nothing else of them.
+    /// </summary>
+    public PostgresStaging()
     {
-        ArgumentNullException.ThrowIfNull(context);
-        Events = StagingTable.Events(context);
-        Songs = StagingTable.Songs(context);
-        _sql = context.GetService<ISqlGenerationHelper>();
+        Events = StagingTable.Events(WarehouseDbContextModel.Instance);
+        Songs = StagingTable.Songs(WarehouseDbContextModel.Instance);
     }
 
     public StagingTable Events { get; }
@@ -156,18 +163,6 @@ internal sealed class PostgresStaging
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// Lists the song files of <paramref name="source"/> and fingerprints them for
-    /// <see cref="CopySongsAsync"/>: no database work, so a load runs it while the events stream in
-    /// (thousands of small files cost as much to list and stat as a day of events takes to stage).
-    /// </summary>
-    public async Task<SongFiles> ListSongsAsync(SourceResolver resolver, string source, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(resolver);
-        var files = await resolver.ListAsync(source, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return Fingerprinted(files);
     }
 
     /// <summary>Already listed song files, fingerprinted for <see cref="CopySongsAsync"/>.</summary>

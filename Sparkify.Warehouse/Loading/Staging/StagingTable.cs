@@ -56,18 +56,24 @@ internal sealed class StagingTable
     public IReadOnlyList<StagingColumn> Columns { get; }
 
     /// <summary><c>staging_events</c> of <paramref name="context"/>'s model.</summary>
-    public static StagingTable Events(DbContext context) => For(context, typeof(StagingEvent));
+    public static StagingTable Events(DbContext context) => Events(Model(context));
 
     /// <summary><c>staging_songs</c> of <paramref name="context"/>'s model.</summary>
-    public static StagingTable Songs(DbContext context) => For(context, typeof(StagingSong));
+    public static StagingTable Songs(DbContext context) => Songs(Model(context));
 
-    internal static StagingTable For(DbContext context, Type entityClrType)
+    /// <summary><c>staging_events</c> of <paramref name="model"/>.</summary>
+    public static StagingTable Events(IReadOnlyModel model) => For(model, typeof(StagingEvent));
+
+    /// <summary><c>staging_songs</c> of <paramref name="model"/>.</summary>
+    public static StagingTable Songs(IReadOnlyModel model) => For(model, typeof(StagingSong));
+
+    internal static StagingTable For(IReadOnlyModel model, Type entityClrType)
     {
-        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(model);
 
-        // The runtime model (the compiled one on PostgreSQL): the design-time model would know the
+        // A runtime model (the compiled one on PostgreSQL): the design-time model would know the
         // column order too, but building it costs more than the rest of a day's load.
-        var entityType = context.Model.FindEntityType(entityClrType)
+        var entityType = model.FindEntityType(entityClrType)
             ?? throw new InvalidOperationException($"{entityClrType.Name} is not part of the model.");
         var tableName = entityType.GetTableName()
             ?? throw new InvalidOperationException($"{entityClrType.Name} is not mapped to a table.");
@@ -81,7 +87,13 @@ internal sealed class StagingTable
         return new StagingTable(tableName, columns);
     }
 
-    private static StagingColumn ToColumn(IProperty property, string tableName)
+    private static IReadOnlyModel Model(DbContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Model;
+    }
+
+    private static StagingColumn ToColumn(IReadOnlyProperty property, string tableName)
     {
         var name = property.GetColumnName();
         var clrType = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;

@@ -12,20 +12,28 @@ internal static class TransformRunner
         ArgumentNullException.ThrowIfNull(executor);
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(tally);
+        var result = step.ReturnsCounts
+            ? new StatementResult(-1, await executor.ReadCountsAsync(step.Sql, cancellationToken).ConfigureAwait(false))
+            : new StatementResult(await executor.ExecuteAsync(step.Sql, [], cancellationToken).ConfigureAwait(false), new Dictionary<string, long>());
+        Tally(step, result, tally);
+    }
+
+    /// <summary>Adds the rows <paramref name="step"/> reports in <paramref name="result"/> to <paramref name="tally"/>.</summary>
+    public static void Tally(TransformStep step, StatementResult result, TransformTally tally)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(tally);
         if (step.ReturnsCounts)
         {
-            foreach (var (table, rows) in await executor.ReadCountsAsync(step.Sql, cancellationToken).ConfigureAwait(false))
+            foreach (var (table, rows) in result.Counts)
             {
                 tally.Add(table, rows);
             }
-
-            return;
         }
-
-        var affected = await executor.ExecuteAsync(step.Sql, [], cancellationToken).ConfigureAwait(false);
-        if (step.CountsRows)
+        else if (step.CountsRows)
         {
-            tally.Add(step.Table, affected);
+            tally.Add(step.Table, result.RecordsAffected);
         }
     }
 
