@@ -13,6 +13,14 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
     // tie-breaks ask for "C", byte order, explicitly.
     public override string TextOrder => " COLLATE \"C\"";
 
+    // EXTRACT returns numeric (since PostgreSQL 14), date_part double precision: the same whole numbers
+    // for these parts, and about twice as fast over a million start times.
+    public override string DatePart(string field, string timestamp) => $"date_part('{field.ToLowerInvariant()}', {timestamp})";
+
+    // Sorting every staged event by user and recency was most of the users step (a million events,
+    // about 0.6 s); a hash aggregate of each user's greatest ts leaves a few events per user to sort.
+    public override bool AggregatesLatestUserEvents => true;
+
     public override string JoinFirstRow => "";
 
     public override string WhereFirstRow => "";
@@ -58,6 +66,11 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
         // which re-sorts them by song title, so each play's probe into the key index of a
         // warehouse's worth of songplays, and its insert, lands at random: 15% of a day's load.
         // Transaction-local; no later statement of the load joins anything.
+        //
+        // The start times are deduplicated by sorting them (DISTINCT ON), not by the hash aggregate the
+        // planner picks for a plain DISTINCT: a sort of the bare timestamps leaves the sort of the time
+        // rows nothing to reorder, where a hash table of every distinct start time (most are distinct)
+        // cost a tenth of the statement at a million events.
         yield return new("songplays", "SET LOCAL enable_mergejoin = off", false);
         yield return DeferKeyIndexes;
         yield return new("songplays", $"""
@@ -65,7 +78,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
             {newSongPlaysInsert("RETURNING start_time")}
             ),
             inserted_times AS (
-            {StarSchemaTransform.NewTimeInsert("SELECT DISTINCT i.start_time FROM inserted_plays AS i", "ORDER BY d.start_time", "RETURNING 1")}
+            {StarSchemaTransform.NewTimeInsert(this, "SELECT DISTINCT ON (i.start_time) i.start_time FROM inserted_plays AS i ORDER BY i.start_time", "ORDER BY d.start_time", "RETURNING 1")}
             )
             SELECT
                 (SELECT COUNT(*) FROM inserted_plays) AS songplays,
@@ -73,7 +86,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
             """, false)
         {
             ReturnsCounts = true,
-            Parts = [newSongPlaysInsert(""), StarSchemaTransform.NewTimeInsert("SELECT DISTINCT i.start_time FROM songplays AS i", "", "")],
+            Parts = [newSongPlaysInsert(""), StarSchemaTransform.NewTimeInsert(this, "SELECT DISTINCT i.start_time FROM songplays AS i", "", "")],
         };
         yield return RebuildKeyIndexes;
     }

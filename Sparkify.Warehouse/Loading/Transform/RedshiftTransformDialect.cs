@@ -15,6 +15,11 @@ internal sealed class RedshiftTransformDialect : TransformDialect
 
     public override string TextOrder => "";
 
+    public override string DatePart(string field, string timestamp) => $"EXTRACT({field} FROM {timestamp})";
+
+    // One window over the batch's events: a columnar MPP sort, with no hash aggregate to gain from.
+    public override bool AggregatesLatestUserEvents => false;
+
     public override string JoinFirstRow => "\n    AND m.rn = 1";
 
     public override string WhereFirstRow => "p.rn = 1\n    AND ";
@@ -50,7 +55,7 @@ internal sealed class RedshiftTransformDialect : TransformDialect
         // No RETURNING: the new plays are found again in songplays, reading only the batch's time
         // range (the sort key's zone maps skip the rest). Taking the start times from songplays
         // itself, not from staging, keeps time exactly the set of distinct start times.
-        yield return new("time", StarSchemaTransform.NewTimeInsert("""
+        yield return new("time", StarSchemaTransform.NewTimeInsert(this, """
             SELECT DISTINCT sp.start_time
             FROM songplays AS sp
             WHERE sp.start_time >= (

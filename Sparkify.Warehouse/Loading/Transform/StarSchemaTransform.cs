@@ -185,29 +185,7 @@ internal static class StarSchemaTransform
         // newer event, so an older batch loaded later never reverts it.
         steps.Add(new("users", $"""
             CREATE TEMP TABLE {UserCandidatesTable} AS
-            SELECT
-                u.user_id, u.first_name, u.last_name, u.gender, u.level,
-                u.last_event_ts, u.last_item_in_session
-            FROM (
-                SELECT
-                    CAST(e.user_id AS INTEGER) AS user_id,
-                    e.first_name,
-                    e.last_name,
-                    e.gender,
-                    e.level,
-                    COALESCE(e.ts, {TsFloor}) AS last_event_ts,
-                    COALESCE(e.item_in_session, {ItemFloor}) AS last_item_in_session,
-                    ROW_NUMBER() OVER (
-                        PARTITION BY CAST(e.user_id AS INTEGER)
-                        ORDER BY
-                            COALESCE(e.ts, {TsFloor}) DESC,
-                            COALESCE(e.item_in_session, {ItemFloor}) DESC,
-                            e.level{c}, e.first_name{c}, e.last_name{c}, e.gender{c}
-                    ) AS rn
-                FROM staging_events AS e
-                WHERE {ValidUserId}
-            ) AS u
-            WHERE u.rn = 1
+            {(dialect.AggregatesLatestUserEvents ? LatestEventPerUserByAggregate(c) : LatestEventPerUserByRank(c))}
             """, false));
         steps.Add(new("users", $"""
             UPDATE users
@@ -251,6 +229,71 @@ internal static class StarSchemaTransform
         steps.AddRange(dialect.PlaysAndTime(returning => NewSongPlaysInsert(dialect, returning)));
         return steps;
     }
+
+    /// <summary>
+    /// Each valid user's latest event (see <see cref="Steps"/>), by numbering every event of the user in
+    /// recency order, ties broken by the values.
+    /// </summary>
+    private static string LatestEventPerUserByRank(string c) => $"""
+        SELECT
+            u.user_id, u.first_name, u.last_name, u.gender, u.level,
+            u.last_event_ts, u.last_item_in_session
+        FROM (
+            SELECT
+                CAST(e.user_id AS INTEGER) AS user_id,
+                e.first_name,
+                e.last_name,
+                e.gender,
+                e.level,
+                COALESCE(e.ts, {TsFloor}) AS last_event_ts,
+                COALESCE(e.item_in_session, {ItemFloor}) AS last_item_in_session,
+                ROW_NUMBER() OVER (
+                    PARTITION BY CAST(e.user_id AS INTEGER)
+                    ORDER BY
+                        COALESCE(e.ts, {TsFloor}) DESC,
+                        COALESCE(e.item_in_session, {ItemFloor}) DESC,
+                        e.level{c}, e.first_name{c}, e.last_name{c}, e.gender{c}
+                ) AS rn
+            FROM staging_events AS e
+            WHERE {ValidUserId}
+        ) AS u
+        WHERE u.rn = 1
+        """;
+
+    /// <summary>
+    /// The same rows as <see cref="LatestEventPerUserByRank"/> (PostgreSQL): the greatest ts of each staged
+    /// user id text by hash aggregate, then only the events at it, a few per user, are checked against the
+    /// user-id rule and sorted by the full order. Sorting every staged event by user and recency is what
+    /// costs; "007" and "7" are one user, so the final order still starts with the ts. <c>OFFSET 0</c>
+    /// keeps the planner from pushing the rule down to every staged event. The text columns are selected
+    /// in the order's collation so that the sort carries each once.
+    /// </summary>
+    private static string LatestEventPerUserByAggregate(string c) => $"""
+        SELECT DISTINCT ON (CAST(e.user_id AS INTEGER))
+            CAST(e.user_id AS INTEGER) AS user_id,
+            e.first_name{c} AS first_name,
+            e.last_name{c} AS last_name,
+            e.gender{c} AS gender,
+            e.level{c} AS level,
+            e.last_event_ts,
+            COALESCE(e.item_in_session, {ItemFloor}) AS last_item_in_session
+        FROM (
+            SELECT ev.user_id, ev.first_name, ev.last_name, ev.gender, ev.level, l.last_event_ts, ev.item_in_session
+            FROM staging_events AS ev
+            INNER JOIN (
+                SELECT x.user_id, MAX(COALESCE(x.ts, {TsFloor})) AS last_event_ts
+                FROM staging_events AS x
+                GROUP BY x.user_id
+            ) AS l ON l.user_id = ev.user_id AND l.last_event_ts = COALESCE(ev.ts, {TsFloor})
+            OFFSET 0
+        ) AS e
+        WHERE {ValidUserId}
+        ORDER BY
+            CAST(e.user_id AS INTEGER),
+            e.last_event_ts DESC,
+            COALESCE(e.item_in_session, {ItemFloor}) DESC,
+            e.level{c}, e.first_name{c}, e.last_name{c}, e.gender{c}
+        """;
 
     /// <summary>
     /// The insert of the batch's new plays (see <see cref="Steps"/>), with an optional PostgreSQL
@@ -310,6 +353,9 @@ internal static class StarSchemaTransform
     /// <summary>
     /// The staged plays, one per natural key (user, session, itemInSession): the event with the greatest
     /// ts, then the smallest values. On Redshift each row carries <c>rn</c>, and only <c>rn = 1</c> counts.
+    /// The text columns are selected in the order's collation: on PostgreSQL a column and its
+    /// <c>COLLATE "C"</c> form are two sort columns otherwise, and the dedupe sort of every staged play
+    /// would carry each text twice.
     /// </summary>
     private static string WinningPlays(TransformDialect dialect)
     {
@@ -322,12 +368,12 @@ internal static class StarSchemaTransform
                     e.session_id,
                     e.item_in_session,
                     e.ts,
-                    e.level,
-                    e.song,
-                    e.artist,
+                    e.level{c} AS level,
+                    e.song{c} AS song,
+                    e.artist{c} AS artist,
                     e.length,
-                    e.location,
-                    e.user_agent{play.RankColumn}
+                    e.location{c} AS location,
+                    e.user_agent{c} AS user_agent{play.RankColumn}
                 FROM staging_events AS e
                 WHERE e.page = 'NextSong'
                     AND e.ts IS NOT NULL
@@ -392,17 +438,17 @@ internal static class StarSchemaTransform
             """, false) { DerivesSongs = true };
     }
 
-    /// <summary>The insert of the time rows for the start times <paramref name="startTimes"/> selects (column <c>start_time</c>) that have none yet.</summary>
-    internal static string NewTimeInsert(string startTimes, string orderBy, string returning) => $"""
+    /// <summary>The insert of the time rows for the start times <paramref name="startTimes"/> selects (column <c>start_time</c>) that have none yet, its parts taken with <paramref name="dialect"/>'s <see cref="TransformDialect.DatePart"/>.</summary>
+    internal static string NewTimeInsert(TransformDialect dialect, string startTimes, string orderBy, string returning) => $"""
         INSERT INTO "time" (start_time, hour, day, week, month, year, weekday)
         SELECT
             d.start_time,
-            CAST(EXTRACT(HOUR FROM d.start_time) AS INTEGER),
-            CAST(EXTRACT(DAY FROM d.start_time) AS INTEGER),
-            CAST(EXTRACT(WEEK FROM d.start_time) AS INTEGER),
-            CAST(EXTRACT(MONTH FROM d.start_time) AS INTEGER),
-            CAST(EXTRACT(YEAR FROM d.start_time) AS INTEGER),
-            CAST(EXTRACT(DOW FROM d.start_time) AS INTEGER)
+            CAST({dialect.DatePart("HOUR", "d.start_time")} AS INTEGER),
+            CAST({dialect.DatePart("DAY", "d.start_time")} AS INTEGER),
+            CAST({dialect.DatePart("WEEK", "d.start_time")} AS INTEGER),
+            CAST({dialect.DatePart("MONTH", "d.start_time")} AS INTEGER),
+            CAST({dialect.DatePart("YEAR", "d.start_time")} AS INTEGER),
+            CAST({dialect.DatePart("DOW", "d.start_time")} AS INTEGER)
         FROM (
             {startTimes}
         ) AS d

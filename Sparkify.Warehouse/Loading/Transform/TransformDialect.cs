@@ -15,6 +15,18 @@ internal abstract class TransformDialect
     /// </summary>
     public abstract string TextOrder { get; }
 
+    /// <summary>
+    /// A part of a timestamp (<c>HOUR</c>, <c>DAY</c>, <c>WEEK</c>, <c>MONTH</c>, <c>YEAR</c>, <c>DOW</c>) as a number
+    /// that casts to the integer <c>EXTRACT</c> gives.
+    /// </summary>
+    public abstract string DatePart(string field, string timestamp);
+
+    /// <summary>
+    /// Whether each user's latest event is found by aggregating each user's greatest ts first (and
+    /// sorting only the events at it) rather than by ranking every event of the user.
+    /// </summary>
+    public abstract bool AggregatesLatestUserEvents { get; }
+
     /// <summary>The statistics refresh of the freshly staged tables (songs only when <paramref name="deriveSongs"/>).</summary>
     public abstract IEnumerable<TransformStep> RefreshStatistics(bool deriveSongs);
 
