@@ -65,14 +65,17 @@ public sealed class RedshiftTlsTests
         var connectionString = await TestPostgres.CreateDatabaseAsync("tls");
         try
         {
-            await using (var verifying = Context(connectionString, WarehouseProvider.Redshift))
+            // The embedded server's own strings disable SSL (it has none); as a user's Redshift string, none is named.
+            var named = new NpgsqlConnectionStringBuilder(connectionString);
+            named.Remove("SSL Mode");
+            await using (var verifying = Context(named.ConnectionString, WarehouseProvider.Redshift))
             {
                 var refused = await Assert.ThrowsAnyAsync<Exception>(() => verifying.Database.OpenConnectionAsync());
                 Assert.Contains("SSL", refused.ToString(), StringComparison.OrdinalIgnoreCase);
                 Assert.DoesNotContain(new NpgsqlConnectionStringBuilder(connectionString).Password!, refused.ToString(), StringComparison.Ordinal);
             }
 
-            await using var plain = Context(connectionString + ";SSL Mode=Disable", WarehouseProvider.Redshift);
+            await using var plain = Context(named.ConnectionString + ";SSL Mode=Disable", WarehouseProvider.Redshift);
             await plain.Database.OpenConnectionAsync();
             Assert.Equal(1, await plain.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\"").SingleAsync());
         }
