@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Sparkify.Warehouse.Cli.Benchmarks;
 
 /// <summary>What one <c>sparkify load</c> process cost: wall-clock seconds from its start to its exit, and its CPU seconds (user + system).</summary>
@@ -12,7 +14,7 @@ internal static class DayAsProcess
     /// <summary>Runs <c>sparkify load</c> for the logs at <paramref name="events"/> (a folder or one file) and the same song files.</summary>
     public static async Task<ProcessCost> MeasureAsync(string database, BenchDataset data, string events, CancellationToken cancellationToken)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         var (_, cpuSeconds, exitCode, error) = await PeakMemory.RunAsync(
             ["load", "--connection", database, "--songs", data.SongData, "--events", events, "--jsonpaths", data.JsonPaths],
             cancellationToken).ConfigureAwait(false);

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
-using Microsoft.EntityFrameworkCore;
 using Sparkify.Warehouse.Loading.Json;
+using Sparkify.Warehouse.Loading.PostgreSql;
 using Sparkify.Warehouse.Loading.Staging;
 
 namespace Sparkify.Warehouse.Tests.TestUtilities;
@@ -9,17 +9,12 @@ namespace Sparkify.Warehouse.Tests.TestUtilities;
 /// <summary>Shared pieces of the staging tests: the model's staging tables and scratch folders.</summary>
 internal static class StagingTestSupport
 {
-    private static readonly Lazy<(StagingTable Events, StagingTable Songs)> Tables = new(() =>
-    {
-        // Building the model needs no server; the connection string is never opened.
-        using var context = new WarehouseDbContext(new DbContextOptionsBuilder<WarehouseDbContext>()
-            .UseWarehouse("Host=localhost;Database=model_only").Options);
-        return (StagingTable.Events(context), StagingTable.Songs(context));
-    });
+    // The layout a PostgreSQL load uses, read from the compiled model.
+    private static readonly PostgresStaging Tables = new();
 
-    public static StagingTable Events => Tables.Value.Events;
+    public static StagingTable Events => Tables.Events;
 
-    public static StagingTable Songs => Tables.Value.Songs;
+    public static StagingTable Songs => Tables.Songs;
 
     public static RecordConverter EventConverter() => new(RecordMapping.JsonPaths(Events, JsonPathsFile.DefaultEventPaths));
 

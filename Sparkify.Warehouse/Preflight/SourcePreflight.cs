@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.IO.Enumeration;
-using Microsoft.EntityFrameworkCore;
+using Sparkify.Warehouse.CompiledModel;
 using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Loading.Json;
 using Sparkify.Warehouse.Loading.Redshift;
@@ -249,9 +249,5 @@ internal static class SourcePreflight
 
     /// <summary>The staging_events columns in table order, which a JSONPaths file maps to by position.</summary>
     private static IReadOnlyList<string> EventColumns()
-    {
-        // The model alone is needed; nothing connects.
-        using var context = new WarehouseDbContext(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse("Host=localhost").Options);
-        return [.. StagingTable.Events(context).Columns.Select(c => c.Name)];
-    }
+        => [.. StagingTable.Events(WarehouseDbContextModel.Instance).Columns.Select(c => c.Name)];
 }

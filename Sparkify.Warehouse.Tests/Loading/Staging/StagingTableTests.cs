@@ -23,10 +23,10 @@ public sealed class StagingTableTests
         using var context = new WarehouseDbContext(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse("Host=unused", provider).Options);
         var designTime = context.GetService<IDesignTimeModel>().Model;
 
-        Assert.Equal(Expected(designTime, typeof(StagingEvent)), Actual(StagingTable.Events(context)));
-        Assert.Equal(Expected(designTime, typeof(StagingSong)), Actual(StagingTable.Songs(context)));
-        Assert.Equal("staging_events", StagingTable.Events(context).Name);
-        Assert.Equal("staging_songs", StagingTable.Songs(context).Name);
+        Assert.Equal(Expected(designTime, typeof(StagingEvent)), Actual(StagingTable.Events(context.Model)));
+        Assert.Equal(Expected(designTime, typeof(StagingSong)), Actual(StagingTable.Songs(context.Model)));
+        Assert.Equal("staging_events", StagingTable.Events(context.Model).Name);
+        Assert.Equal("staging_songs", StagingTable.Songs(context.Model).Name);
     }
 
     [Fact]
@@ -39,8 +39,8 @@ public sealed class StagingTableTests
 
         Assert.Equal(Expected(designTime, typeof(StagingEvent)), Actual(staging.Events));
         Assert.Equal(Expected(designTime, typeof(StagingSong)), Actual(staging.Songs));
-        Assert.Equal(StagingTable.Events(context).CopyFromStdinBinarySql(sql), staging.EventsCopy(null).CopySql);
-        Assert.Equal(StagingTable.Songs(context).CopyFromStdinBinarySql(sql), staging.SongsCopy().CopySql);
+        Assert.Equal(StagingTable.Events(context.Model).CopyFromStdinBinarySql(sql), staging.EventsCopy(null).CopySql);
+        Assert.Equal(StagingTable.Songs(context.Model).CopyFromStdinBinarySql(sql), staging.SongsCopy().CopySql);
         Assert.Equal($"TRUNCATE TABLE {sql.DelimitIdentifier("staging_events")}", staging.TruncateEventsSql);
     }
 

@@ -55,19 +55,13 @@ internal sealed class StagingTable
 
     public IReadOnlyList<StagingColumn> Columns { get; }
 
-    /// <summary><c>staging_events</c> of <paramref name="context"/>'s model.</summary>
-    public static StagingTable Events(DbContext context) => Events(Model(context));
-
-    /// <summary><c>staging_songs</c> of <paramref name="context"/>'s model.</summary>
-    public static StagingTable Songs(DbContext context) => Songs(Model(context));
-
     /// <summary><c>staging_events</c> of <paramref name="model"/>.</summary>
     public static StagingTable Events(IReadOnlyModel model) => For(model, typeof(StagingEvent));
 
     /// <summary><c>staging_songs</c> of <paramref name="model"/>.</summary>
     public static StagingTable Songs(IReadOnlyModel model) => For(model, typeof(StagingSong));
 
-    internal static StagingTable For(IReadOnlyModel model, Type entityClrType)
+    private static StagingTable For(IReadOnlyModel model, Type entityClrType)
     {
         ArgumentNullException.ThrowIfNull(model);
 
@@ -85,12 +79,6 @@ internal sealed class StagingTable
             .Select(p => ToColumn(p.Property, tableName))
             .ToList();
         return new StagingTable(tableName, columns);
-    }
-
-    private static IReadOnlyModel Model(DbContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return context.Model;
     }
 
     private static StagingColumn ToColumn(IReadOnlyProperty property, string tableName)
