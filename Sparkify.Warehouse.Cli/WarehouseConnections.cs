@@ -25,7 +25,7 @@ internal sealed class WarehouseConnections(CliContext cli)
     /// The configured connection, or else (PostgreSQL only) the embedded local server, started if needed.
     /// A command resolves its connection to open a context next; EF Core's first context in a process
     /// (its internal services and the model) costs about as much CPU as opening the connection, so it is
-    /// built on another core meanwhile, for the contexts <see cref="CreateContext"/> and the loader create.
+    /// built on another core meanwhile, for the contexts the caller creates next (<see cref="OpenContextAsync"/> builds and returns that context itself).
     /// </summary>
     public async Task<string> ResolveAsync(WarehouseProvider provider, string? option, CancellationToken cancellationToken)
     {
@@ -50,6 +50,46 @@ internal sealed class WarehouseConnections(CliContext cli)
         }
 
         return await CreateLocalServer().StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A context connected to the configured warehouse, or else (PostgreSQL only) to the embedded local server,
+    /// started if needed. The context itself, EF Core's first in the process (its internal services and the
+    /// model), is built on another core while the connection is resolved, and is the one returned.
+    /// </summary>
+    public async Task<WarehouseDbContext> OpenContextAsync(WarehouseProvider provider, string? option, CancellationToken cancellationToken)
+    {
+        // Without a configured connection the embedded server's is set once it is known; it is a
+        // PostgreSQL connection string, which UseWarehouse would have taken as it is.
+        var configured = FindConfigured(option);
+        var contextReady = Task.Run(() => BuildContext(configured ?? "Host=localhost", provider), cancellationToken);
+        string connectionString;
+        try
+        {
+            connectionString = await ResolveConnectionAsync(provider, option, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not handed out: dispose it once built (it never connected), whatever became of the build.
+            await contextReady.ContinueWith(
+                built =>
+                {
+                    if (built.IsCompletedSuccessfully)
+                    {
+                        built.Result.Dispose();
+                    }
+                },
+                TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
+
+        var context = await contextReady.ConfigureAwait(false);
+        if (configured is null)
+        {
+            context.Database.SetConnectionString(connectionString);
+        }
+
+        return context;
     }
 
     /// <summary>The configured options with the connection resolved (see <see cref="ResolveAsync"/>), as a new instance.</summary>
@@ -99,10 +139,14 @@ internal sealed class WarehouseConnections(CliContext cli)
         => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString, provider).Options);
 
     /// <summary>Builds what every later context of <paramref name="provider"/> in this process shares; never connects.</summary>
-    private static void WarmUpContext(WarehouseProvider provider)
+    private static void WarmUpContext(WarehouseProvider provider) => BuildContext("Host=localhost", provider).Dispose();
+
+    /// <summary>A context with its model built; never connects.</summary>
+    private static WarehouseDbContext BuildContext(string connectionString, WarehouseProvider provider)
     {
-        using var context = CreateContext("Host=localhost", provider);
+        var context = CreateContext(connectionString, provider);
         _ = context.Model;
+        return context;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -22,8 +22,7 @@ internal static class CheckCommand
         {
             var connections = new WarehouseConnections(cli);
             var chosen = connections.ResolveProvider(parseResult.GetValue(provider));
-            var connectionString = await connections.ResolveAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
-            await using var context = WarehouseConnections.CreateContext(connectionString, chosen);
+            await using var context = await connections.OpenContextAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
 
             var results = await WarehouseChecks.RunAsync(context, cancellationToken).ConfigureAwait(false);
 

@@ -52,8 +52,7 @@ internal static class QueryCommand
 
             var connections = new WarehouseConnections(cli);
             var chosen = connections.ResolveProvider(parseResult.GetValue(provider));
-            var connectionString = await connections.ResolveAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
-            await using var context = WarehouseConnections.CreateContext(connectionString, chosen);
+            await using var context = await connections.OpenContextAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
             var plays = context.SongPlays.Between(arguments.From, arguments.To);
             if (arguments.Level is { } chosenLevel)
             {

@@ -30,8 +30,7 @@ internal static class ReportCommand
 
             var connections = new WarehouseConnections(cli);
             var chosen = connections.ResolveProvider(parseResult.GetValue(provider));
-            var connectionString = await connections.ResolveAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
-            await using var context = WarehouseConnections.CreateContext(connectionString, chosen);
+            await using var context = await connections.OpenContextAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
             await WriteFileAsync(context, target, options, cancellationToken).ConfigureAwait(false);
             await cli.Out.WriteLineAsync($"Report written to {target}").ConfigureAwait(false);
             return ExitCodes.Success;
