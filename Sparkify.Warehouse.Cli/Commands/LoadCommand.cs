@@ -174,26 +174,27 @@ internal static class LoadCommand
 
     internal static void WriteSummary(CliContext cli, LoadResult result)
     {
-        var table = new Table().AddColumn($"load {result.Status}").AddColumn(new TableColumn("count").RightAligned());
-        void Row(string name, long value) => table.AddRow(name, value.ToString("N0", CultureInfo.InvariantCulture));
-        Row("song files", result.SongFiles);
-        Row("event files", result.EventFiles);
-        Row("files skipped (loaded unchanged)", result.FilesSkipped);
-        Row("songs staged", result.SongsStaged);
-        Row("events staged", result.EventsStaged);
-        Row("records rejected", result.Rejected);
-        Row("songplays inserted", result.SongPlaysInserted);
-        Row("users inserted/updated", result.UsersUpserted);
-        Row("songs inserted", result.SongsInserted);
-        Row("artists inserted/updated", result.ArtistsUpserted);
-        Row("time rows inserted", result.TimeInserted);
-        table.AddRow("elapsed", string.Create(CultureInfo.InvariantCulture, $"{result.Elapsed.TotalSeconds:0.00}s"));
-        table.AddRow("run id (load_runs)", result.RunId.ToString());
-        var console = Terminal.For(cli.Out);
-        console.Write(table);
+        static string?[] Row(string name, long value) => [name, value.ToString("N0", CultureInfo.InvariantCulture)];
+        string?[][] rows =
+        [
+            Row("song files", result.SongFiles),
+            Row("event files", result.EventFiles),
+            Row("files skipped (loaded unchanged)", result.FilesSkipped),
+            Row("songs staged", result.SongsStaged),
+            Row("events staged", result.EventsStaged),
+            Row("records rejected", result.Rejected),
+            Row("songplays inserted", result.SongPlaysInserted),
+            Row("users inserted/updated", result.UsersUpserted),
+            Row("songs inserted", result.SongsInserted),
+            Row("artists inserted/updated", result.ArtistsUpserted),
+            Row("time rows inserted", result.TimeInserted),
+            ["elapsed", string.Create(CultureInfo.InvariantCulture, $"{result.Elapsed.TotalSeconds:0.00}s")],
+            ["run id (load_runs)", result.RunId.ToString()],
+        ];
+        QueryResultWriter.WriteTable([$"load {result.Status}", "count"], rows, [false, true], cli.Out);
         foreach (var error in result.FirstErrors)
         {
-            console.WriteLine($"rejected: {error.Source}:{error.LineNumber}{(error.ColumnName is null ? "" : $" [{error.ColumnName}]")}: {error.Reason}");
+            cli.Out.WriteLine($"rejected: {error.Source}:{error.LineNumber}{(error.ColumnName is null ? "" : $" [{error.ColumnName}]")}: {error.Reason}");
         }
     }
 

@@ -72,14 +72,26 @@ internal static class QueryResultWriter
         var rightAligned = Enumerable.Range(0, result.Fields.Count)
             .Select(i => result.Rows.Any(r => r[i] is int or long or decimal) && result.Rows.All(r => r[i] is null or int or long or decimal))
             .ToArray();
-        var console = CreateConsole(output);
         var cells = result.Rows.Select(row => row.Select(Format).ToArray()).ToArray();
-        if (!BoxTable.TryWrite(result.Fields, cells, rightAligned, console.Profile.Width, console.Profile.Capabilities.Ansi, output))
-        {
-            console.Write(SpectreTable(result.Fields, cells, rightAligned));
-        }
+        WriteTable(result.Fields, cells, rightAligned, output);
+        output.WriteLine(result.Rows.Count == 1 ? "1 row" : $"{result.Rows.Count} rows");
+    }
 
-        console.WriteLine(result.Rows.Count == 1 ? "1 row" : $"{result.Rows.Count} rows");
+    /// <summary>
+    /// A table with a rounded border, drawn in one pass when it fits on a line (<see cref="BoxTable"/>) and laid out
+    /// by Spectre.Console otherwise.
+    /// </summary>
+    /// <param name="headers">The column headers.</param>
+    /// <param name="rows">One text per column; null is shown as a dimmed <c>null</c>.</param>
+    /// <param name="rightAligned">Per column: numbers, right-aligned (header too).</param>
+    /// <param name="output">Where the table goes.</param>
+    public static void WriteTable(IReadOnlyList<string> headers, IReadOnlyList<string?[]> rows, IReadOnlyList<bool> rightAligned, TextWriter output)
+    {
+        var console = CreateConsole(output);
+        if (!BoxTable.TryWrite(headers, rows, rightAligned, console.Profile.Width, console.Profile.Capabilities.Ansi, output))
+        {
+            console.Write(SpectreTable(headers, rows, rightAligned));
+        }
     }
 
     /// <summary>The table as Spectre.Console lays it out, wrapping cells to the output's width (see <see cref="BoxTable"/>).</summary>
