@@ -108,23 +108,21 @@ internal static class FilesCommand
 
     private static void WriteTable(IReadOnlyList<WarehouseFile> files, TextWriter output)
     {
-        var table = new Table()
-            .AddColumn("source").AddColumn("status").AddColumn("next load").AddColumn(new TableColumn("bytes").RightAligned())
-            .AddColumn("file").AddColumn("loaded at (UTC)").AddColumn("run");
-        foreach (var file in files)
+        var rows = files.Select(file => new string?[]
         {
-            table.AddRow(
-                file.Source == WarehouseFileSource.Songs ? "songs" : "events",
-                StatusName(file.Status, json: false),
-                file.WillLoad ? "read" : "skip",
-                file.SizeBytes?.ToString("N0", CultureInfo.InvariantCulture) ?? "",
-                Markup.Escape(file.Uri),
-                file.Loaded?.LoadedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "",
-                file.Loaded?.RunId.ToString("D") ?? "");
-        }
-
-        var console = Terminal.For(output);
-        console.Write(table);
+            file.Source == WarehouseFileSource.Songs ? "songs" : "events",
+            StatusName(file.Status, json: false),
+            file.WillLoad ? "read" : "skip",
+            file.SizeBytes?.ToString("N0", CultureInfo.InvariantCulture) ?? "",
+            file.Uri,
+            file.Loaded?.LoadedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "",
+            file.Loaded?.RunId.ToString("D") ?? "",
+        }).ToArray();
+        QueryResultWriter.WriteTable(
+            ["source", "status", "next load", "bytes", "file", "loaded at (UTC)", "run"],
+            rows,
+            [false, false, false, true, false, false, false],
+            output);
         int Count(LedgerFileStatus status) => files.Count(f => f.Status == status);
         // Straight to the writer: the console would wrap the line at its width.
         output.WriteLine(string.Create(
