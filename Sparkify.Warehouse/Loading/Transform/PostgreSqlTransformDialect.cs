@@ -90,10 +90,10 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
         };
 
         // Into the empty tables whose key indexes were deferred, the same rows in two statements: the
-        // plays, then the time rows of every start time in songplays (all of them this load's). A
-        // million plays go in about 0.4 s faster than through the statement above, whose time rows
-        // wait for the plays' RETURNING. Each statement runs only on its own path (a condition
-        // without columns, checked once before anything is read), so the other costs nothing.
+        // plays, then the time rows of every start time in songplays (all of them this load's). At a
+        // million plays that measured 0.3-0.4 s faster than the statement above. Each of the three
+        // runs only on its own path: its condition has no columns, so PostgreSQL checks it once,
+        // before reading anything, and the statements of the other path cost only their planning.
         yield return new("songplays", newSongPlaysInsert(KeysDeferred, ""), true);
         yield return new("time", StarSchemaTransform.NewTimeInsert(
             this, "SELECT DISTINCT ON (i.start_time) i.start_time FROM songplays AS i ORDER BY i.start_time", "ORDER BY d.start_time", "", KeysDeferred), true);
