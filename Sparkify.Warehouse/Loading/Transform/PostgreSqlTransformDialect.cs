@@ -87,6 +87,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
         {
             ReturnsCounts = true,
             Parts = [newSongPlaysInsert(KeysInPlace, ""), StarSchemaTransform.NewTimeInsert(this, "SELECT DISTINCT i.start_time FROM songplays AS i", "", "")],
+            Note = "inserts nothing when the statement before dropped the key indexes of the empty songplays and time tables: the next two insert the rows then",
         };
 
         // Into the empty tables whose key indexes were deferred, the same rows in two statements: the
@@ -94,9 +95,13 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
         // million plays that measured 0.3-0.4 s faster than the statement above. Each of the three
         // runs only on its own path: its condition has no columns, so PostgreSQL checks it once,
         // before reading anything, and the statements of the other path cost only their planning.
-        yield return new("songplays", newSongPlaysInsert(KeysDeferred, ""), true);
+        const string IntoEmptyTables = "inserts only when the key indexes of the empty songplays and time tables were dropped above, nothing otherwise";
+        yield return new("songplays", newSongPlaysInsert(KeysDeferred, ""), true) { Note = IntoEmptyTables };
         yield return new("time", StarSchemaTransform.NewTimeInsert(
-            this, "SELECT DISTINCT ON (i.start_time) i.start_time FROM songplays AS i ORDER BY i.start_time", "ORDER BY d.start_time", "", KeysDeferred), true);
+            this, "SELECT DISTINCT ON (i.start_time) i.start_time FROM songplays AS i ORDER BY i.start_time", "ORDER BY d.start_time", "", KeysDeferred), true)
+        {
+            Note = IntoEmptyTables,
+        };
         yield return RebuildKeyIndexes;
     }
 
