@@ -1,4 +1,5 @@
 using Npgsql;
+using Sparkify.Warehouse.Loading.Pipeline;
 using Sparkify.Warehouse.Loading.Transform;
 using Sparkify.Warehouse.Tests.TestUtilities;
 using static Sparkify.Warehouse.Tests.TestUtilities.StarTables;
@@ -329,6 +330,56 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
     }
 
     [Fact]
+    public async Task Plays_and_time_rows_go_in_by_one_of_two_paths_and_songplay_ids_follow_the_natural_key_and_continue_in_the_next_load()
+    {
+        await ResetAsync();
+        var earlier = Oracle.Derive(Data.EarlierDays, Data.Songs);
+        var both = Oracle.Derive(Data.Events, Data.Songs);
+
+        // Into the empty tables (key indexes deferred): the plays and the time rows by statements of their
+        // own, while the statement that inserts both together inserts nothing.
+        var intoEmpty = await TransformStepByStepAsync(Data.EarlierDays);
+        Assert.Equal((0, 0), intoEmpty.Together);
+        Assert.Equal((earlier.SongPlays.Count, earlier.Time.Count), intoEmpty.Apart);
+
+        // Into tables that hold rows: the other way round.
+        var intoLoaded = await TransformStepByStepAsync(Data.LaterDays);
+        Assert.Equal((both.SongPlays.Count - earlier.SongPlays.Count, both.Time.Count - earlier.Time.Count), intoLoaded.Together);
+        Assert.Equal((0, 0), intoLoaded.Apart);
+        AssertStar(both, await ReadStarAsync());
+
+        // Each load numbers its new plays in their natural key's order, from where the identity stood.
+        static List<(int, int, int)> Keys(IEnumerable<SongPlayRow> plays) => [.. plays.Select(p => (p.UserId, p.SessionId, p.ItemInSession)).Order()];
+        var earlierKeys = Keys(earlier.SongPlays);
+        var laterKeys = Keys(both.SongPlays).Except(earlierKeys).ToList();
+        var expected = earlierKeys.Concat(laterKeys).Select((key, i) => (key.Item1, key.Item2, key.Item3, (long)i + 1)).Order();
+        Assert.Equal(expected, await ReadSongPlayIdsAsync());
+    }
+
+    /// <summary>
+    /// Stages <paramref name="events"/> with every sample song and runs the transform's steps one by one in a
+    /// committed transaction: the songplays and time rows reported by the statement that inserts both
+    /// together, and by the other steps.
+    /// </summary>
+    private async Task<((long, long) Together, (long, long) Apart)> TransformStepByStepAsync(IReadOnlyList<EventRecord> events)
+    {
+        await using var connection = await OpenAsync();
+        await SampleWarehouse.StageAsync(connection, events, Data.Songs);
+        await using var transaction = await connection.BeginTransactionAsync();
+        var executor = new NpgsqlLoadExecutor(connection, owned: false);
+        var together = new TransformTally();
+        var apart = new TransformTally();
+        foreach (var step in StarSchemaTransform.Steps(WarehouseProvider.Postgres, fullRefresh: false))
+        {
+            await TransformRunner.RunAsync(executor, step, step.ReturnsCounts ? together : apart, CancellationToken.None);
+        }
+
+        await transaction.CommitAsync();
+        var (t, a) = (together.ToCounts(), apart.ToCounts());
+        return ((t.SongPlays, t.Time), (a.SongPlays, a.Time));
+    }
+
+    [Fact]
     public async Task A_session_reading_the_empty_tables_keeps_their_indexes_in_place_and_the_load_goes_on()
     {
         await ResetAsync();
@@ -374,9 +425,9 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         static string[] Tables(bool fullRefresh, bool songsUnchanged)
             => [.. StarSchemaTransform.Steps(WarehouseProvider.Postgres, fullRefresh, songsUnchanged).Select(s => s.Table).Distinct()];
 
-        Assert.Equal(["staging_events", "users", "songplays"], Tables(fullRefresh: false, songsUnchanged: true));
+        Assert.Equal(["staging_events", "users", "songplays", "time"], Tables(fullRefresh: false, songsUnchanged: true));
         // Songs staged: earlier plays that now match one of them are re-matched before users and new plays.
-        Assert.Equal(["staging_events", "staging_songs", "songs", "artists", "songplays", "users"], Tables(fullRefresh: false, songsUnchanged: false));
+        Assert.Equal(["staging_events", "staging_songs", "songs", "artists", "songplays", "users", "time"], Tables(fullRefresh: false, songsUnchanged: false));
         Assert.Equal(Tables(fullRefresh: true, songsUnchanged: false), Tables(fullRefresh: true, songsUnchanged: true));
     }
 

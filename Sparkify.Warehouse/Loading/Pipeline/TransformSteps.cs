@@ -24,7 +24,7 @@ internal static class TransformSteps
         {
             var planned = (provider == WarehouseProvider.Postgres
                 ? LoadStep.Batchable(step.Sql, result => TransformRunner.Tally(step, result, run.Transform), step.ReturnsCounts)
-                : LoadStep.Custom(step.Sql, (executor, ct) => TransformRunner.RunAsync(executor, step, run.Transform, ct))) with { Phase = first ? LoadPhase.Transform : null };
+                : LoadStep.Custom(step.Sql, (executor, ct) => TransformRunner.RunAsync(executor, step, run.Transform, ct))) with { Phase = first ? LoadPhase.Transform : null, Note = step.Note };
             first = false;
             yield return step.DerivesSongs && !fullRefresh
                 ? planned with { When = () => !songsKept(), Note = "skipped when the staged songs were kept: the song files are unchanged since the last successful load (staging_manifests)" }

@@ -54,7 +54,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
     public override FirstRowPerGroup FirstRowPerGroup(string key, string order)
         => new($" DISTINCT ON ({key})", "", $"\n    ORDER BY {key}, {order}");
 
-    public override IEnumerable<TransformStep> PlaysAndTime(Func<string, string> newSongPlaysInsert)
+    public override IEnumerable<TransformStep> PlaysAndTime(Func<string, string, string> newSongPlaysInsert)
     {
         // One statement: the insert hands its start times straight to the time insert (RETURNING),
         // instead of the time step reading the new plays back out of songplays. Plays go in in
@@ -75,7 +75,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
         yield return DeferKeyIndexes;
         yield return new("songplays", $"""
             {StarSchemaTransform.PlaysAndTimeStatementStart}
-            {newSongPlaysInsert("RETURNING start_time")}
+            {newSongPlaysInsert(KeysInPlace, "RETURNING start_time")}
             ),
             inserted_times AS (
             {StarSchemaTransform.NewTimeInsert(this, "SELECT DISTINCT ON (i.start_time) i.start_time FROM inserted_plays AS i ORDER BY i.start_time", "ORDER BY d.start_time", "RETURNING 1")}
@@ -86,10 +86,29 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
             """, false)
         {
             ReturnsCounts = true,
-            Parts = [newSongPlaysInsert(""), StarSchemaTransform.NewTimeInsert(this, "SELECT DISTINCT i.start_time FROM songplays AS i", "", "")],
+            Parts = [newSongPlaysInsert(KeysInPlace, ""), StarSchemaTransform.NewTimeInsert(this, "SELECT DISTINCT i.start_time FROM songplays AS i", "", "")],
+            Note = "inserts nothing when the statement before dropped the key indexes of the empty songplays and time tables: the next two insert the rows then",
+        };
+
+        // Into the empty tables whose key indexes were deferred, the same rows in two statements: the
+        // plays, then the time rows of every start time in songplays (all of them this load's). At a
+        // million plays that measured 0.3-0.4 s faster than the statement above. Each of the three
+        // runs only on its own path: its condition has no columns, so PostgreSQL checks it once,
+        // before reading anything, and the statements of the other path cost only their planning.
+        const string IntoEmptyTables = "inserts only when the key indexes of the empty songplays and time tables were dropped above, nothing otherwise";
+        yield return new("songplays", newSongPlaysInsert(KeysDeferred, ""), true) { Note = IntoEmptyTables };
+        yield return new("time", StarSchemaTransform.NewTimeInsert(
+            this, "SELECT DISTINCT ON (i.start_time) i.start_time FROM songplays AS i ORDER BY i.start_time", "ORDER BY d.start_time", "", KeysDeferred), true)
+        {
+            Note = IntoEmptyTables,
         };
         yield return RebuildKeyIndexes;
     }
+
+    // Whether DeferKeyIndexes dropped the key indexes (its temp table exists until they are rebuilt).
+    private const string KeysDeferred = $"to_regclass('pg_temp.{DeferredKeysTable}') IS NOT NULL";
+
+    private const string KeysInPlace = $"to_regclass('pg_temp.{DeferredKeysTable}') IS NULL";
 
     /// <summary>Name of the temp table holding the definitions of the key indexes <see cref="DeferKeyIndexes"/> dropped.</summary>
     internal const string DeferredKeysTable = "sparkify_deferred_keys";

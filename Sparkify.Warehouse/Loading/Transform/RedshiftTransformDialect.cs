@@ -48,9 +48,9 @@ internal sealed class RedshiftTransformDialect : TransformDialect
     public override FirstRowPerGroup FirstRowPerGroup(string key, string order)
         => new("", $",\n        ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {order}) AS rn", "");
 
-    public override IEnumerable<TransformStep> PlaysAndTime(Func<string, string> newSongPlaysInsert)
+    public override IEnumerable<TransformStep> PlaysAndTime(Func<string, string, string> newSongPlaysInsert)
     {
-        yield return new("songplays", newSongPlaysInsert(""), true);
+        yield return new("songplays", newSongPlaysInsert("", ""), true);
 
         // No RETURNING: the new plays are found again in songplays, reading only the batch's time
         // range (the sort key's zone maps skip the rest). Taking the start times from songplays

@@ -226,7 +226,7 @@ internal static class StarSchemaTransform
         // time: the start times of the plays just inserted that have no time row yet. Every play
         // already in songplays has its time row (each load adds both in one transaction), so the new
         // plays are all that can bring a new start time, and no history is read.
-        steps.AddRange(dialect.PlaysAndTime(returning => NewSongPlaysInsert(dialect, returning)));
+        steps.AddRange(dialect.PlaysAndTime((onlyIf, returning) => NewSongPlaysInsert(dialect, onlyIf, returning)));
         return steps;
     }
 
@@ -296,11 +296,12 @@ internal static class StarSchemaTransform
         """;
 
     /// <summary>
-    /// The insert of the batch's new plays (see <see cref="Steps"/>), with an optional PostgreSQL
-    /// <c>RETURNING</c>. Both targets pick each play's winning event and each song match the same
-    /// way, each with its dialect's <see cref="TransformDialect.FirstRowPerGroup"/>.
+    /// The insert of the batch's new plays (see <see cref="Steps"/>), only if the condition
+    /// <paramref name="onlyIf"/> holds (when not empty), with an optional PostgreSQL <c>RETURNING</c>.
+    /// Both targets pick each play's winning event and each song match the same way, each with its
+    /// dialect's <see cref="TransformDialect.FirstRowPerGroup"/>.
     /// </summary>
-    internal static string NewSongPlaysInsert(TransformDialect dialect, string returning)
+    internal static string NewSongPlaysInsert(TransformDialect dialect, string onlyIf, string returning)
     {
         var match = dialect.FirstRowPerGroup(MatchKey, $"s.song_id{dialect.TextOrder}");
         return $"""
@@ -342,10 +343,13 @@ internal static class StarSchemaTransform
                     WHERE x.user_id = p.user_id
                         AND x.session_id = p.session_id
                         AND x.item_in_session = p.item_in_session
-                )
+                ){OnlyIf(onlyIf)}
             {returning}
             """.TrimEnd();
     }
+
+    /// <summary>The condition <paramref name="onlyIf"/> as a further <c>AND</c> of a <c>WHERE</c> clause, or nothing.</summary>
+    private static string OnlyIf(string onlyIf) => onlyIf.Length == 0 ? "" : $"\n    AND {onlyIf}";
 
     /// <summary>The columns a play is matched to a song on, as the songs table (alias <c>s</c>) holds them.</summary>
     private const string MatchKey = "s.title, s.artist_name, s.duration";
@@ -438,8 +442,12 @@ internal static class StarSchemaTransform
             """, false) { DerivesSongs = true };
     }
 
-    /// <summary>The insert of the time rows for the start times <paramref name="startTimes"/> selects (column <c>start_time</c>) that have none yet, its parts taken with <paramref name="dialect"/>'s <see cref="TransformDialect.DatePart"/>.</summary>
-    internal static string NewTimeInsert(TransformDialect dialect, string startTimes, string orderBy, string returning) => $"""
+    /// <summary>
+    /// The insert of the time rows for the start times <paramref name="startTimes"/> selects (column
+    /// <c>start_time</c>) that have none yet, its parts taken with <paramref name="dialect"/>'s
+    /// <see cref="TransformDialect.DatePart"/>; only if the condition <paramref name="onlyIf"/> holds, when given.
+    /// </summary>
+    internal static string NewTimeInsert(TransformDialect dialect, string startTimes, string orderBy, string returning, string onlyIf = "") => $"""
         INSERT INTO "time" (start_time, hour, day, week, month, year, weekday)
         SELECT
             d.start_time,
@@ -452,7 +460,7 @@ internal static class StarSchemaTransform
         FROM (
             {startTimes}
         ) AS d
-        WHERE NOT EXISTS (SELECT 1 FROM "time" AS t WHERE t.start_time = d.start_time)
+        WHERE NOT EXISTS (SELECT 1 FROM "time" AS t WHERE t.start_time = d.start_time){OnlyIf(onlyIf)}
         {orderBy}
         {returning}
         """.TrimEnd();

@@ -35,9 +35,10 @@ internal abstract class TransformDialect
 
     /// <summary>
     /// The statements that insert the batch's new plays and the time rows of their start times, given
-    /// the insert of the plays (see <see cref="StarSchemaTransform.NewSongPlaysInsert"/>).
+    /// the insert of the plays by its condition and its <c>RETURNING</c> clause, each empty for none
+    /// (see <see cref="StarSchemaTransform.NewSongPlaysInsert"/>).
     /// </summary>
-    public abstract IEnumerable<TransformStep> PlaysAndTime(Func<string, string> newSongPlaysInsert);
+    public abstract IEnumerable<TransformStep> PlaysAndTime(Func<string, string, string> newSongPlaysInsert);
 
     /// <summary>
     /// How a subquery keeps only the first row of each group of <c>key</c> in <c>order</c>: the text

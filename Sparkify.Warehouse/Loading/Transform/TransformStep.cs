@@ -26,4 +26,7 @@ internal sealed record TransformStep(string Table, string Sql, bool CountsRows)
     /// load that kept the last load's staged songs skips it, since that load derived them already.
     /// </summary>
     public bool DerivesSongs { get; init; }
+
+    /// <summary>What the dry-run says above the statement: when it does its work, if not always.</summary>
+    public string? Note { get; init; }
 }
