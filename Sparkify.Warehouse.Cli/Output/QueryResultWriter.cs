@@ -78,8 +78,9 @@ internal static class QueryResultWriter
     }
 
     /// <summary>
-    /// A table with a rounded border, drawn in one pass when it fits on a line (<see cref="BoxTable"/>) and laid out
-    /// by Spectre.Console otherwise.
+    /// A table with a rounded border, drawn in one pass when it fits on a line of the terminal (<see cref="BoxTable"/>)
+    /// and laid out by Spectre.Console otherwise. Output that is not a terminal (a pipe, a file) is never wrapped: a row
+    /// stays on one line whatever its width.
     /// </summary>
     /// <param name="headers">The column headers.</param>
     /// <param name="rows">One text per column; null is shown as a dimmed <c>null</c>.</param>
@@ -88,7 +89,8 @@ internal static class QueryResultWriter
     public static void WriteTable(IReadOnlyList<string> headers, IReadOnlyList<string?[]> rows, IReadOnlyList<bool> rightAligned, TextWriter output)
     {
         var console = CreateConsole(output);
-        if (!BoxTable.TryWrite(headers, rows, rightAligned, console.Profile.Width, console.Profile.Capabilities.Ansi, output))
+        var width = Terminal.IsInteractive(output) ? console.Profile.Width : int.MaxValue;
+        if (!BoxTable.TryWrite(headers, rows, rightAligned, width, console.Profile.Capabilities.Ansi, output))
         {
             console.Write(SpectreTable(headers, rows, rightAligned));
         }

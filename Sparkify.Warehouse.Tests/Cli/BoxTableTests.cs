@@ -37,6 +37,23 @@ public sealed class BoxTableTests
         Assert.True(BoxTable.TryWrite(headers, rows, [false, false], 202, ansi: false, drawn));
     }
 
+    [Fact]
+    public void Output_that_is_not_a_terminal_keeps_every_row_on_one_line_however_wide()
+    {
+        // Wider than any terminal width the writer could assume (Spectre would wrap it at 200 columns).
+        string[] headers = ["file", "bytes"];
+        var rows = Enumerable.Range(0, 3).Select(i => new string?[] { $"s3://bucket/{new string('k', 400)}/{i}.json", $"{i * 1000:N0}" }).ToArray();
+        var drawn = new StringWriter();
+
+        QueryResultWriter.WriteTable(headers, rows, [false, true], drawn);
+
+        var lines = drawn.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(rows.Length + 4, lines.Length); // top border, header, rule, rows, bottom border
+        Assert.Single(lines.Select(line => line.Length).Distinct());
+        Assert.Equal(rows[0][0]!.Length + "bytes".Length + (3 * 2) + 1, lines[0].Length);
+        Assert.Equal(Spectre(headers, rows, [false, true], rows[0][0]!.Length + 100), drawn.ToString());
+    }
+
     [Theory]
     [InlineData("two\nlines")]
     [InlineData("a\ttab")]
@@ -56,11 +73,11 @@ public sealed class BoxTableTests
         Assert.Contains("│ \u001b[2mnull\u001b[0m │", drawn.ToString(), StringComparison.Ordinal);
     }
 
-    private static string Spectre(IReadOnlyList<string> headers, IReadOnlyList<string?[]> rows, bool[] rightAligned)
+    private static string Spectre(IReadOnlyList<string> headers, IReadOnlyList<string?[]> rows, bool[] rightAligned, int width = Width)
     {
         var output = new StringWriter();
         var console = Terminal.For(output);
-        console.Profile.Width = Width;
+        console.Profile.Width = width;
         console.Write(QueryResultWriter.SpectreTable(headers, rows, rightAligned));
         return output.ToString();
     }
