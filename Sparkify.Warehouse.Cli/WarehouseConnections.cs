@@ -13,6 +13,9 @@ namespace Sparkify.Warehouse.Cli;
 /// </summary>
 internal sealed class WarehouseConnections(CliContext cli)
 {
+    // A context is built before its connection is known; this one only has to parse, it is never opened.
+    private const string Placeholder = "Host=localhost";
+
     private WarehouseOptions Configured => cli.Services.GetRequiredService<IOptions<WarehouseOptions>>().Value;
 
     /// <summary>The provider: <paramref name="option"/> when given, else the configured one.</summary>
@@ -62,7 +65,7 @@ internal sealed class WarehouseConnections(CliContext cli)
         // Without a configured connection the embedded server's is set once it is known; it is a
         // PostgreSQL connection string, which UseWarehouse would have taken as it is.
         var configured = FindConfigured(option);
-        var contextReady = Task.Run(() => BuildContext(configured ?? "Host=localhost", provider), cancellationToken);
+        var contextReady = Task.Run(() => BuildContext(configured ?? Placeholder, provider), cancellationToken);
         string connectionString;
         try
         {
@@ -139,7 +142,7 @@ internal sealed class WarehouseConnections(CliContext cli)
         => new(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse(connectionString, provider).Options);
 
     /// <summary>Builds what every later context of <paramref name="provider"/> in this process shares; never connects.</summary>
-    private static void WarmUpContext(WarehouseProvider provider) => BuildContext("Host=localhost", provider).Dispose();
+    private static void WarmUpContext(WarehouseProvider provider) => BuildContext(Placeholder, provider).Dispose();
 
     /// <summary>A context with its model built; never connects.</summary>
     private static WarehouseDbContext BuildContext(string connectionString, WarehouseProvider provider)
