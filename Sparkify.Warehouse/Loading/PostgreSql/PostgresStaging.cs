@@ -29,10 +29,9 @@ internal sealed class PostgresStaging
 {
     // The helper a PostgreSQL context quotes identifiers with, made without one: it holds no state.
 #pragma warning disable EF1001 // Npgsql's helper takes EF Core's pubternal dependencies object; the versions are pinned exactly.
-    private static readonly ISqlGenerationHelper SqlGeneration = new NpgsqlSqlGenerationHelper(new RelationalSqlGenerationHelperDependencies());
+    private static readonly ISqlGenerationHelper Sql = new NpgsqlSqlGenerationHelper(new RelationalSqlGenerationHelperDependencies());
 #pragma warning restore EF1001
 
-    private readonly ISqlGenerationHelper _sql = SqlGeneration;
 
     /// <summary>
     /// Reads the staging tables' layout from the compiled model, the one every PostgreSQL
@@ -55,7 +54,7 @@ internal sealed class PostgresStaging
         ArgumentNullException.ThrowIfNull(connection);
         return ExecuteAsync(
             connection,
-            $"TRUNCATE TABLE {_sql.DelimitIdentifier(Events.Name)}, {_sql.DelimitIdentifier(Songs.Name)}; DELETE FROM {StagingManifestConfiguration.TableName}",
+            $"TRUNCATE TABLE {Sql.DelimitIdentifier(Events.Name)}, {Sql.DelimitIdentifier(Songs.Name)}; DELETE FROM {StagingManifestConfiguration.TableName}",
             cancellationToken);
     }
 
@@ -71,10 +70,10 @@ internal sealed class PostgresStaging
     }
 
     /// <summary>Empties <c>staging_events</c>.</summary>
-    public string TruncateEventsSql => $"TRUNCATE TABLE {_sql.DelimitIdentifier(Events.Name)}";
+    public string TruncateEventsSql => $"TRUNCATE TABLE {Sql.DelimitIdentifier(Events.Name)}";
 
     /// <summary>Empties <c>staging_songs</c>.</summary>
-    public string TruncateSongsSql => $"TRUNCATE TABLE {_sql.DelimitIdentifier(Songs.Name)}";
+    public string TruncateSongsSql => $"TRUNCATE TABLE {Sql.DelimitIdentifier(Songs.Name)}";
 
     /// <summary>Forgets the manifest of the staged songs (sent with <see cref="TruncateSongsSql"/> when the files have a fingerprint).</summary>
     public string ForgetSongsManifestSql => $"DELETE FROM {StagingManifestConfiguration.TableName} WHERE table_name = '{Songs.Name}'";
@@ -94,7 +93,7 @@ internal sealed class PostgresStaging
     {
         get
         {
-            var table = _sql.DelimitIdentifier(Songs.Name);
+            var table = Sql.DelimitIdentifier(Songs.Name);
             return $"SELECT m.row_count FROM {StagingManifestConfiguration.TableName} AS m WHERE m.table_name = @table AND m.fingerprint = @fingerprint "
                 + $"AND m.storage = pg_relation_filenode('{table}') AND m.row_count = (SELECT COUNT(*) FROM {table})";
         }
@@ -102,7 +101,7 @@ internal sealed class PostgresStaging
 
     /// <summary>Records the manifest of freshly staged songs (<see cref="ManifestParameters"/> with the row count).</summary>
     public string RememberSongsManifestSql
-        => $"INSERT INTO {StagingManifestConfiguration.TableName} (table_name, fingerprint, file_count, row_count, storage) VALUES (@table, @fingerprint, @files, @rows, pg_relation_filenode('{_sql.DelimitIdentifier(Songs.Name)}'))";
+        => $"INSERT INTO {StagingManifestConfiguration.TableName} (table_name, fingerprint, file_count, row_count, storage) VALUES (@table, @fingerprint, @files, @rows, pg_relation_filenode('{Sql.DelimitIdentifier(Songs.Name)}'))";
 
     /// <summary>The parameters of the manifest statements; <paramref name="rows"/> only for <see cref="RememberSongsManifestSql"/>.</summary>
     public NpgsqlParameter[] ManifestParameters(SongFiles songs, long? rows = null)
@@ -173,11 +172,11 @@ internal sealed class PostgresStaging
     }
 
     /// <summary>The song files' COPY: concatenated JSON objects, keys mapped to columns by name.</summary>
-    public PostgresStagingCopy SongsCopy() => new(RecordMapping.Auto(Songs), RecordFraming.JsonDocuments, _sql);
+    public PostgresStagingCopy SongsCopy() => new(RecordMapping.Auto(Songs), RecordFraming.JsonDocuments, Sql);
 
     /// <summary>The event logs' COPY: JSON Lines mapped through <paramref name="jsonPaths"/> (null: the contract's default).</summary>
     public PostgresStagingCopy EventsCopy(IReadOnlyList<JsonPath>? jsonPaths)
-        => new(RecordMapping.JsonPaths(Events, jsonPaths ?? JsonPathsFile.DefaultEventPaths), RecordFraming.JsonLines, _sql);
+        => new(RecordMapping.JsonPaths(Events, jsonPaths ?? JsonPathsFile.DefaultEventPaths), RecordFraming.JsonLines, Sql);
 
     /// <summary>Stages event logs: JSON Lines, values mapped to columns by position through <paramref name="jsonPaths"/>.</summary>
     /// <param name="connection">An open connection; the COPY joins its current transaction.</param>

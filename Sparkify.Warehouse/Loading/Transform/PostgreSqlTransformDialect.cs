@@ -105,10 +105,10 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
         yield return RebuildKeyIndexes;
     }
 
-    // Whether DeferKeyIndexes dropped the key indexes (its temp table exists until they are rebuilt).
-    private const string KeysDeferred = $"to_regclass('pg_temp.{DeferredKeysTable}') IS NOT NULL";
-
+    // Whether DeferKeyIndexes dropped the key indexes: its temp table exists until they are rebuilt.
     private const string KeysInPlace = $"to_regclass('pg_temp.{DeferredKeysTable}') IS NULL";
+
+    private const string KeysDeferred = $"NOT {KeysInPlace}";
 
     /// <summary>Name of the temp table holding the definitions of the key indexes <see cref="DeferKeyIndexes"/> dropped.</summary>
     internal const string DeferredKeysTable = "sparkify_deferred_keys";
@@ -173,7 +173,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
         DECLARE
             definition text;
         BEGIN
-            IF to_regclass('pg_temp.{DeferredKeysTable}') IS NULL THEN
+            IF {KeysInPlace} THEN
                 RETURN;
             END IF;
             FOR definition IN SELECT d.definition FROM {DeferredKeysTable} AS d ORDER BY d.position LOOP
