@@ -30,6 +30,9 @@ internal static partial class Sqlfluff
             var file = Path.Combine(directory.FullName, "statement.sql");
             await File.WriteAllTextAsync(file, sql);
 
+            // sqlfluff skips a file over 20,000 bytes unless told otherwise, and a skipped file "parses".
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, ".sqlfluff"), "[sqlfluff]\nlarge_file_skip_byte_limit = 0\n");
+
             // Run inside the temporary folder so no .sqlfluff configuration of the checkout applies.
             var result = await ProcessRunner.RunAsync(Executable.Value, ["parse", "--dialect", dialect, file], directory.FullName, timeout: TimeSpan.FromMinutes(2));
             var output = result.Out + result.Error;

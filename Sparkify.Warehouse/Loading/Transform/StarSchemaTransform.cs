@@ -301,16 +301,54 @@ internal static class StarSchemaTransform
     /// Both targets pick each play's winning event and each song match the same way, each with its
     /// dialect's <see cref="TransformDialect.FirstRowPerGroup"/>.
     /// </summary>
-    internal static string NewSongPlaysInsert(TransformDialect dialect, string onlyIf, string returning)
+    internal static string NewSongPlaysInsert(TransformDialect dialect, string onlyIf, string returning) => $"""
+        INSERT INTO songplays (
+            {string.Join(", ", NewPlayColumns)}
+        )
+        {NewPlays(dialect, numbered: false)}
+        WHERE {dialect.WhereFirstRow}NOT EXISTS (
+                SELECT 1
+                FROM songplays AS x
+                WHERE x.user_id = p.user_id
+                    AND x.session_id = p.session_id
+                    AND x.item_in_session = p.item_in_session
+            ){OnlyIf(onlyIf)}
+        {returning}
+        """.TrimEnd();
+
+    /// <summary>
+    /// Every play of the batch with each songplays column under its name, <c>songplay_id</c> numbering
+    /// them from 1 in their natural key's order, the order the identity gives them when they are
+    /// inserted (PostgreSQL: the plays of a batch going into an empty songplays).
+    /// </summary>
+    internal static string NumberedNewPlays(TransformDialect dialect) => NewPlays(dialect, numbered: true);
+
+    /// <summary>The songplays columns a load writes; <c>songplay_id</c> is the identity's.</summary>
+    internal static readonly string[] NewPlayColumns =
+    [
+        "start_time", "user_id", "level", "song_id", "artist_id", "session_id", "location", "user_agent", "item_in_session",
+        "song_title", "artist_name", "song_length",
+    ];
+
+    /// <summary>
+    /// The batch's plays (alias <c>p</c>) matched to their songs (alias <c>m</c>), each value named after
+    /// its songplays column, for a <c>WHERE</c> to follow; numbered: with <c>songplay_id</c> first.
+    /// </summary>
+    private static string NewPlays(TransformDialect dialect, bool numbered)
     {
         var match = dialect.FirstRowPerGroup(MatchKey, $"s.song_id{dialect.TextOrder}");
+        // The numbering follows the dedupe's own order (its key comes first in it), so it sorts nothing.
+        var plays = numbered
+            ? $"""
+                SELECT ROW_NUMBER() OVER (ORDER BY w.user_id, w.session_id, w.item_in_session) AS songplay_id, w.*
+                FROM (
+                {WinningPlays(dialect)}
+                ) AS w
+                """
+            : WinningPlays(dialect);
         return $"""
-            INSERT INTO songplays (
-                start_time, user_id, level, song_id, artist_id, session_id, location, user_agent, item_in_session,
-                song_title, artist_name, song_length
-            )
-            SELECT
-                TIMESTAMP 'epoch' + p.ts * INTERVAL '1 millisecond',
+            SELECT{(numbered ? "\n    p.songplay_id," : "")}
+                TIMESTAMP 'epoch' + p.ts * INTERVAL '1 millisecond' AS start_time,
                 p.user_id,
                 p.level,
                 m.song_id,
@@ -319,11 +357,11 @@ internal static class StarSchemaTransform
                 p.location,
                 p.user_agent,
                 p.item_in_session,
-                p.song,
-                p.artist,
-                p.length
+                p.song AS song_title,
+                p.artist AS artist_name,
+                p.length AS song_length
             FROM (
-            {WinningPlays(dialect)}
+            {plays}
             ) AS p
             LEFT JOIN (
                 SELECT{match.Distinct}
@@ -337,15 +375,7 @@ internal static class StarSchemaTransform
                 ON m.title = p.song
                 AND m.artist_name = p.artist
                 AND m.duration = p.length{dialect.JoinFirstRow}
-            WHERE {dialect.WhereFirstRow}NOT EXISTS (
-                    SELECT 1
-                    FROM songplays AS x
-                    WHERE x.user_id = p.user_id
-                        AND x.session_id = p.session_id
-                        AND x.item_in_session = p.item_in_session
-                ){OnlyIf(onlyIf)}
-            {returning}
-            """.TrimEnd();
+            """;
     }
 
     /// <summary>The condition <paramref name="onlyIf"/> as a further <c>AND</c> of a <c>WHERE</c> clause, or nothing.</summary>

@@ -17,7 +17,8 @@ internal sealed record TransformStep(string Table, string Sql, bool CountsRows)
 
     /// <summary>
     /// For a statement made of data-modifying CTEs, the inserts it runs, each as a plain statement
-    /// (without its <c>ORDER BY</c> and <c>RETURNING</c>): what SQL linters that know no such CTEs can check.
+    /// (without its <c>ORDER BY</c> and <c>RETURNING</c>); for a <c>DO</c> block, the query it runs: what
+    /// SQL linters that know no such CTEs, or read a block's body as a string, can check.
     /// </summary>
     public IReadOnlyList<string> Parts { get; init; } = [];
 
