@@ -385,6 +385,47 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         }
     }
 
+    [Fact]
+    public async Task An_owner_that_may_not_create_in_the_schema_keeps_the_key_indexes_and_songplays_and_one_that_may_builds_them_anew()
+    {
+        await using var roles = new WarehouseRoles();
+        var (loader, analyst) = await roles.CreateAsync(database.ConnectionString, "owner-test-secret-1", "owner-test-secret-2");
+        var role = new NpgsqlConnectionStringBuilder(loader).Username!;
+        var admin = new NpgsqlConnectionStringBuilder(database.ConnectionString).Username!;
+        await ExecuteAsync($"ALTER TABLE songplays OWNER TO {role}; ALTER TABLE \"time\" OWNER TO {role}");
+        try
+        {
+            // PostgreSQL 15 grants nobody CREATE on the public schema but its owner, and an index build
+            // asks for it even on one's own table.
+            await ResetAsync();
+            var owned = await ReadSongPlaysTableAsync();
+            var keys = await ReadKeyIndexesAsync();
+            await SampleWarehouse.LoadAsync(loader, Data.EarlierDays, Data.Songs, fullRefresh: false);
+            Assert.Equal(owned, await ReadSongPlaysTableAsync());
+            Assert.Equal(keys, await ReadKeyIndexesAsync());
+            AssertStar(Oracle.Derive(Data.EarlierDays, Data.Songs), await ReadStarAsync());
+
+            await ResetAsync();
+            await ExecuteAsync($"GRANT CREATE ON SCHEMA public TO {role}");
+            await SampleWarehouse.LoadAsync(loader, Data.EarlierDays, Data.Songs, fullRefresh: false);
+            var built = await ReadSongPlaysTableAsync();
+            Assert.NotEqual(owned.Oid, built.Oid);
+            Assert.Equal(owned.Definition, built.Definition);
+            Assert.Contains($"owner {role},", built.Definition, StringComparison.Ordinal);
+            Assert.Equal(keys.Select(k => k.Definition), (await ReadKeyIndexesAsync()).Select(k => k.Definition));
+            AssertStar(Oracle.Derive(Data.EarlierDays, Data.Songs), await ReadStarAsync());
+        }
+        finally
+        {
+            await ExecuteAsync($"""
+                ALTER TABLE songplays OWNER TO {admin};
+                ALTER TABLE "time" OWNER TO {admin};
+                REVOKE CREATE ON SCHEMA public FROM {role};
+                DROP OWNED BY {role}, {new NpgsqlConnectionStringBuilder(analyst).Username};
+                """);
+        }
+    }
+
     /// <summary>
     /// The songplays table's oid and what describes it apart from its indexes: each column's name, type,
     /// nullability, collation, identity and comment in order, the identity sequence's name and options,

@@ -140,7 +140,8 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
     // are deduplicated by their natural key and time rows by start_time inside the statement, and a
     // duplicate would still fail the load when its unique index is built.
     //
-    // Only when nobody else could notice: both tables empty, owned by the loader's role, no foreign
+    // Only when nobody else could notice: both tables empty, owned by the loader's role, which may
+    // create in their schema (building an index needs that, even on one's own table), no foreign
     // key pointing at them, no exclusion constraint and no index in a tablespace of its own (which the
     // replayed definition would not name); and only if the exclusive lock is free right
     // away (a reader of the empty tables, or an operator's lock, keeps the ordinary path).
@@ -158,7 +159,9 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
                 RETURN;
             END;
             IF EXISTS (SELECT 1 FROM songplays) OR EXISTS (SELECT 1 FROM "time")
-                OR EXISTS (SELECT 1 FROM pg_class AS c WHERE c.oid = ANY (tables) AND NOT pg_has_role(c.relowner, 'USAGE'))
+                OR EXISTS (
+                    SELECT 1 FROM pg_class AS c
+                    WHERE c.oid = ANY (tables) AND (NOT pg_has_role(c.relowner, 'USAGE') OR NOT has_schema_privilege(c.relnamespace, 'CREATE')))
                 OR EXISTS (SELECT 1 FROM pg_constraint AS k WHERE k.confrelid = ANY (tables) OR (k.conrelid = ANY (tables) AND k.contype = 'x'))
                 OR EXISTS (SELECT 1 FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid WHERE i.indrelid = ANY (tables) AND c.reltablespace <> 0)
             THEN
