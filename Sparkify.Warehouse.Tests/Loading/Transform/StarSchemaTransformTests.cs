@@ -460,12 +460,7 @@ public sealed class StarSchemaTransformTests(MigratedDatabaseFixture database) :
         return (reader.GetFieldValue<uint>(0), reader.GetString(1));
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task ExecuteAsync(string sql) => WarehouseDb.ExecuteAsync(database.ConnectionString, sql);
 
     [Fact]
     public async Task Plays_and_time_rows_go_in_by_the_path_of_the_tables_state_and_songplay_ids_follow_the_natural_key_and_continue_in_the_next_load()

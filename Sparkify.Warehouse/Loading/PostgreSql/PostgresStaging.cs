@@ -32,7 +32,6 @@ internal sealed class PostgresStaging
     private static readonly ISqlGenerationHelper Sql = new NpgsqlSqlGenerationHelper(new RelationalSqlGenerationHelperDependencies());
 #pragma warning restore EF1001
 
-
     /// <summary>
     /// Reads the staging tables' layout from the compiled model, the one every PostgreSQL
     /// <see cref="WarehouseDbContext"/> uses. No context is built: EF Core's services cost a fresh
