@@ -38,7 +38,11 @@ internal sealed class WarehouseConnections(CliContext cli)
         return connectionString;
     }
 
-    private async Task<string> ResolveConnectionAsync(WarehouseProvider provider, string? option, CancellationToken cancellationToken)
+    /// <summary>
+    /// The configured connection, or else (PostgreSQL only) the embedded local server, started if needed, for a
+    /// command that builds no EF Core context (<see cref="ResolveAsync"/> for one that does).
+    /// </summary>
+    public async Task<string> ResolveConnectionAsync(WarehouseProvider provider, string? option, CancellationToken cancellationToken)
     {
         if (FindConfigured(option) is { } configured)
         {

@@ -52,14 +52,18 @@ internal static class QueryCommand
 
             var connections = new WarehouseConnections(cli);
             var chosen = connections.ResolveProvider(parseResult.GetValue(provider));
-            await using var context = await connections.OpenContextAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
-            var plays = context.SongPlays.Between(arguments.From, arguments.To);
-            if (arguments.Level is { } chosenLevel)
+            IReadOnlyList<object?[]> rows;
+            if (chosen == WarehouseProvider.Postgres)
             {
-                plays = plays.ForLevel(chosenLevel);
+                var connectionString = await connections.ResolveConnectionAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
+                rows = await AnalystQueryTranslations.RunAsync(connectionString, query, arguments, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await using var context = await connections.OpenContextAsync(chosen, parseResult.GetValue(connection), cancellationToken).ConfigureAwait(false);
+                rows = await query.Run(AnalystQueryCatalog.Filter(context.SongPlays, arguments), arguments, cancellationToken).ConfigureAwait(false);
             }
 
-            var rows = await query.Run(plays, arguments, cancellationToken).ConfigureAwait(false);
             var result = new QueryResult(query.Name, query.Fields, rows);
             switch (outputFormat)
             {

@@ -16,13 +16,27 @@ internal sealed record QueryResult(string Name, IReadOnlyList<string> Fields, IR
 internal sealed record ChartSpec(string Title, Func<object?[], string> Label, Func<object?[], double> Value);
 
 /// <summary>One query of <c>sparkify query</c>.</summary>
+/// <param name="Name">What <c>sparkify query</c> calls it.</param>
+/// <param name="Description">One line for the command's help.</param>
+/// <param name="Fields">The output's field names, in order.</param>
+/// <param name="FieldTypes">Each field's value type, as <see cref="Run"/> returns it and as the stored translation's rows are read.</param>
+/// <param name="UsesLimit">Whether <c>--limit</c> applies.</param>
+/// <param name="NeedsUserId">Whether <c>--user-id</c> is required.</param>
+/// <param name="Chart">How <c>--chart</c> draws it, if it can.</param>
+/// <param name="Buckets">
+/// For a query whose first field numbers a fixed set of buckets from 0 (hours, weekdays): how many. The database returns
+/// only the buckets that have plays; the missing ones are added with a count of 0, as the library's helper does.
+/// </param>
+/// <param name="Run">The query through the library's helper (EF Core translates it at run time).</param>
 internal sealed record AnalystQuery(
     string Name,
     string Description,
     IReadOnlyList<string> Fields,
+    IReadOnlyList<Type> FieldTypes,
     bool UsesLimit,
     bool NeedsUserId,
     ChartSpec? Chart,
+    int? Buckets,
     Func<IQueryable<SongPlay>, QueryArguments, CancellationToken, Task<IReadOnlyList<object?[]>>> Run);
 
 /// <summary>
@@ -36,32 +50,39 @@ internal static class AnalystQueryCatalog
 
     public static IReadOnlyList<AnalystQuery> All { get; } =
     [
-        new("top-songs", "Most played songs (matched plays only).", ["song_id", "title", "artist_name", "plays"], UsesLimit: true, NeedsUserId: false,
-            new ChartSpec("Plays per song", r => Text(r[1]) ?? Text(r[0])!, r => Number(r[3])),
+        new("top-songs", "Most played songs (matched plays only).", ["song_id", "title", "artist_name", "plays"], [typeof(string), typeof(string), typeof(string), typeof(long)], UsesLimit: true, NeedsUserId: false,
+            new ChartSpec("Plays per song", r => Text(r[1]) ?? Text(r[0])!, r => Number(r[3])), Buckets: null,
             async (plays, args, ct) => Rows(await plays.TopSongs(args.Limit).ToListAsync(ct).ConfigureAwait(false), r => [r.SongId, r.Title, r.ArtistName, r.Plays])),
-        new("top-artists", "Most played artists (matched plays only).", ["artist_id", "name", "plays"], UsesLimit: true, NeedsUserId: false,
-            new ChartSpec("Plays per artist", r => Text(r[1]) ?? Text(r[0])!, r => Number(r[2])),
+        new("top-artists", "Most played artists (matched plays only).", ["artist_id", "name", "plays"], [typeof(string), typeof(string), typeof(long)], UsesLimit: true, NeedsUserId: false,
+            new ChartSpec("Plays per artist", r => Text(r[1]) ?? Text(r[0])!, r => Number(r[2])), Buckets: null,
             async (plays, args, ct) => Rows(await plays.TopArtists(args.Limit).ToListAsync(ct).ConfigureAwait(false), r => [r.ArtistId, r.Name, r.Plays])),
-        new("top-locations", "Locations with the most plays.", ["location", "plays"], UsesLimit: true, NeedsUserId: false,
-            new ChartSpec("Plays per location", r => Text(r[0]) ?? "(no location)", r => Number(r[1])),
+        new("top-locations", "Locations with the most plays.", ["location", "plays"], [typeof(string), typeof(long)], UsesLimit: true, NeedsUserId: false,
+            new ChartSpec("Plays per location", r => Text(r[0]) ?? "(no location)", r => Number(r[1])), Buckets: null,
             async (plays, args, ct) => Rows(await plays.TopLocations(args.Limit).ToListAsync(ct).ConfigureAwait(false), r => [r.Location, r.Plays])),
-        new("plays-by-hour", "Plays per hour of the day, UTC (all 24 hours).", ["hour", "plays"], UsesLimit: false, NeedsUserId: false,
-            new ChartSpec("Plays by hour (UTC)", r => $"{r[0]:00}h", r => Number(r[1])),
+        new("plays-by-hour", "Plays per hour of the day, UTC (all 24 hours).", ["hour", "plays"], [typeof(int), typeof(long)], UsesLimit: false, NeedsUserId: false,
+            new ChartSpec("Plays by hour (UTC)", r => $"{r[0]:00}h", r => Number(r[1])), Buckets: 24,
             async (plays, _, ct) => Rows(await plays.PlaysByHourAsync(ct).ConfigureAwait(false), r => [r.Hour, r.Plays])),
-        new("plays-by-weekday", "Plays per day of the week, UTC (0 = Sunday; all 7 days).", ["weekday", "plays"], UsesLimit: false, NeedsUserId: false,
-            new ChartSpec("Plays by weekday (UTC)", r => $"{r[0]} {WeekdayNames[(int)r[0]!]}", r => Number(r[1])),
+        new("plays-by-weekday", "Plays per day of the week, UTC (0 = Sunday; all 7 days).", ["weekday", "plays"], [typeof(int), typeof(long)], UsesLimit: false, NeedsUserId: false,
+            new ChartSpec("Plays by weekday (UTC)", r => $"{r[0]} {WeekdayNames[(int)r[0]!]}", r => Number(r[1])), Buckets: 7,
             async (plays, _, ct) => Rows(await plays.PlaysByWeekdayAsync(ct).ConfigureAwait(false), r => [r.Weekday, r.Plays])),
-        new("level-comparison", "Users, plays and plays per user, free against paid.", ["level", "users", "plays", "plays_per_user"], UsesLimit: false, NeedsUserId: false, Chart: null,
+        new("level-comparison", "Users, plays and plays per user, free against paid.", ["level", "users", "plays", "plays_per_user"], [typeof(string), typeof(long), typeof(long), typeof(decimal)], UsesLimit: false, NeedsUserId: false, Chart: null, Buckets: null,
             async (plays, _, ct) => Rows(await plays.LevelComparison().ToListAsync(ct).ConfigureAwait(false), r => [r.Level, r.Users, r.Plays, r.PlaysPerUser])),
-        new("daily-active-users", "Users with at least one play, per UTC date.", ["date", "users"], UsesLimit: false, NeedsUserId: false, Chart: null,
+        new("daily-active-users", "Users with at least one play, per UTC date.", ["date", "users"], [typeof(DateOnly), typeof(long)], UsesLimit: false, NeedsUserId: false, Chart: null, Buckets: null,
             async (plays, _, ct) => Rows(await plays.DailyActiveUsers().ToListAsync(ct).ConfigureAwait(false), r => [r.Date, r.Users])),
-        new("user-history", "One user's plays in time order (needs --user-id).", ["start_time", "session_id", "song_id", "title", "artist_name", "level"], UsesLimit: false, NeedsUserId: true, Chart: null,
+        new("user-history", "One user's plays in time order (needs --user-id).", ["start_time", "session_id", "song_id", "title", "artist_name", "level"], [typeof(DateTime), typeof(int), typeof(string), typeof(string), typeof(string), typeof(string)], UsesLimit: false, NeedsUserId: true, Chart: null, Buckets: null,
             async (plays, args, ct) => Rows(await plays.UserHistory(args.UserId!.Value).ToListAsync(ct).ConfigureAwait(false), r => [r.StartTime, r.SessionId, r.SongId, r.Title, r.ArtistName, r.Level])),
     ];
 
     public static string Names => string.Join(", ", All.Select(q => q.Name));
 
     public static AnalystQuery? Find(string name) => All.FirstOrDefault(q => string.Equals(q.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The plays the arguments select (<c>--from</c>, <c>--to</c>, <c>--level</c>), through the library's filters.</summary>
+    public static IQueryable<SongPlay> Filter(IQueryable<SongPlay> plays, QueryArguments arguments)
+    {
+        plays = plays.Between(arguments.From, arguments.To);
+        return arguments.Level is { } level ? plays.ForLevel(level) : plays;
+    }
 
     private static IReadOnlyList<object?[]> Rows<T>(IEnumerable<T> rows, Func<T, object?[]> fields) => [.. rows.Select(fields)];
 
