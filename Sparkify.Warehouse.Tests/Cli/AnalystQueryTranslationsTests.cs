@@ -94,6 +94,7 @@ public sealed class AnalystQueryTranslationsTests(GeneratedMonthFixture month) :
             {
                 Assert.Equal(expected[i][f]?.GetType(), actual[i][f]?.GetType());
                 Assert.Equal(expected[i][f], actual[i][f]);
+                Assert.Equal((expected[i][f] as DateTime?)?.Kind, (actual[i][f] as DateTime?)?.Kind);
             }
         }
     }
