@@ -52,6 +52,8 @@ internal static class QueryCommand
 
             var connections = new WarehouseConnections(cli);
             var chosen = connections.ResolveProvider(parseResult.GetValue(provider));
+            // PostgreSQL's translations are stored with the tool (no EF Core context or LINQ translation in a short
+            // process); Redshift's model and translations are built at run time, next to its network round trips.
             IReadOnlyList<object?[]> rows;
             if (chosen == WarehouseProvider.Postgres)
             {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Sparkify.Warehouse.Cli.Queries;
 using Sparkify.Warehouse.Entities;
 using Sparkify.Warehouse.Generation;
 using Sparkify.Warehouse.Loading;
@@ -45,6 +46,34 @@ public sealed partial class RedshiftLoadTests(SparkifySampleInS3 s3) : IClassFix
             foreach (var table in RedshiftPathTests.Tables)
             {
                 Assert.Equal(await WarehouseDb.RowsAsync(postgres, table), await WarehouseDb.RowsAsync(standIn.DatabaseConnectionString, table));
+            }
+        }
+        finally
+        {
+            await TestPostgres.DropDatabaseAsync(postgres);
+        }
+    }
+
+    [Fact]
+    public async Task Cli_query_on_the_stand_in_answers_every_query_as_on_PostgreSQL()
+    {
+        // On Redshift the command translates the helpers at run time; on PostgreSQL it sends the stored translations.
+        await using var standIn = await MigratedStandInAsync();
+        var load = await LoadAsync(standIn, Songs, Events);
+        Assert.True(load.ExitCode == 0, load.ToString());
+        var postgres = await MigratedDatabaseFixture.CreateAsync("rsquerypg");
+        try
+        {
+            await WarehouseDb.Loader(postgres).LoadAsync(WarehouseDb.SampleRequest());
+            foreach (var query in AnalystQueryCatalog.All)
+            {
+                string[] arguments = ["query", query.Name, "--format", "json", "--from", "2018-11-05", "--level", "paid", .. query.NeedsUserId ? new[] { "--user-id", "15" } : []];
+                var onRedshift = await CliRunner.RunAsync([.. arguments, "--provider", "redshift", "--connection", standIn.ConnectionString]);
+                var onPostgres = await CliRunner.RunAsync([.. arguments, "--connection", postgres]);
+                Assert.True(onRedshift.ExitCode == 0, onRedshift.ToString());
+                Assert.True(onPostgres.ExitCode == 0, onPostgres.ToString());
+                Assert.Equal(onPostgres.Out, onRedshift.Out);
+                Assert.NotEqual("[]", onPostgres.Out.Trim());
             }
         }
         finally
