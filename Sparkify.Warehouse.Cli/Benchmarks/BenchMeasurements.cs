@@ -14,8 +14,9 @@ internal static class BenchMeasurements
     public const string EfCore = "efcore";
     public const string Memory = "memory";
     public const string Queries = "queries";
+    public const string Cli = "cli";
 
-    public static readonly string[] All = [Parse, Ingest, Transform, Load, Reference, Incremental, Prefix, Queries, Files, EfCore, Memory];
+    public static readonly string[] All = [Parse, Ingest, Transform, Load, Reference, Incremental, Prefix, Queries, Cli, Files, EfCore, Memory];
 }
 
 /// <summary>The settings of one benchmark run.</summary>

@@ -79,6 +79,12 @@ internal sealed class BenchReport
     /// <summary>Each analyst helper against hand-written SQL; the target is at most 1.2 for every one.</summary>
     public List<BenchQueries.Result> Queries { get; } = [];
 
+    /// <summary>Each <c>sparkify query</c> process against its SQL in psql; the target is max(1.3 × psql, psql + 0.25 s) for every one.</summary>
+    public List<QueryProcesses.Result> QueryProcesses { get; } = [];
+
+    /// <summary>How many <c>sparkify query</c> processes met their target.</summary>
+    public int? QueryProcessesMet => QueryProcesses.Count == 0 ? null : QueryProcesses.Count(q => q.Met);
+
     /// <summary>The slowest helper relative to its hand-written SQL.</summary>
     public double? WorstQueryRatio => Queries.Count == 0 ? null : Queries.Max(q => q.Ratio);
 
@@ -141,6 +147,18 @@ internal sealed class BenchReport
             }
         }
 
+        if (QueryProcesses.Count > 0)
+        {
+            var queryWidth = Math.Max("'sparkify query' process".Length, QueryProcesses.Max(q => q.Name.Length));
+            await output.WriteLineAsync().ConfigureAwait(false);
+            await output.WriteLineAsync($"{"'sparkify query' process".PadRight(queryWidth)}  {"psql s",7}  {"sparkify s",10}  {"CPU s",6}  {"target s",8}").ConfigureAwait(false);
+            await output.WriteLineAsync(new string('-', queryWidth + 47)).ConfigureAwait(false);
+            foreach (var q in QueryProcesses)
+            {
+                await output.WriteLineAsync(string.Create(culture, $"{q.Name.PadRight(queryWidth)}  {q.PsqlSeconds,7:0.000}  {q.SparkifySeconds,10:0.000}  {q.SparkifyCpuSeconds,6:0.00}  {q.TargetSeconds,8:0.000}  {(q.Met ? "met" : "missed")}")).ConfigureAwait(false);
+            }
+        }
+
         await output.WriteLineAsync().ConfigureAwait(false);
         await WriteRatioAsync(output, "load (30 files) / lean reference", LoadToReference, "0.00", "target <= 0.50").ConfigureAwait(false);
         await WriteRatioAsync(output, "load (one file) / lean reference", OneFileLoadToReference, "0.00", "target <= 0.50").ConfigureAwait(false);
@@ -150,6 +168,10 @@ internal sealed class BenchReport
         await WriteRatioAsync(output, "song files staged per second", SongFilesPerSecond, "N0", "target >= 5,000").ConfigureAwait(false);
         await WriteRatioAsync(output, "peak RSS of 'sparkify load' (MB)", PeakLoadRssMegabytes, "0", "target <= 150").ConfigureAwait(false);
         await WriteRatioAsync(output, "slowest analyst helper / hand-written SQL", WorstQueryRatio, "0.00", "target <= 1.20").ConfigureAwait(false);
+        if (QueryProcessesMet is { } met)
+        {
+            await output.WriteLineAsync($"{"'sparkify query' processes within target:",-44} {met,4} of {QueryProcesses.Count}   (max(1.3 x psql, psql + 0.25 s) each)").ConfigureAwait(false);
+        }
         if (StarTablesIdentical is { } same)
         {
             await output.WriteLineAsync($"star tables of load and reference identical: {(same ? "yes" : "NO")}").ConfigureAwait(false);

@@ -18,22 +18,9 @@ internal static class PeakMemory
             throw new PlatformNotSupportedException("Peak memory is read from /proc, which only Linux has.");
         }
 
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
-        start.FileName = self;
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            // Run as 'dotnet sparkify.dll': the child must be told which application to run.
-            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = SelfStartInfo(arguments);
         var cpuBefore = ChildCpuSeconds();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {self}.");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         var status = $"/proc/{process.Id}/status";
@@ -49,12 +36,31 @@ internal static class PeakMemory
         return (peak, ChildCpuSeconds() - cpuBefore, process.ExitCode, await error.ConfigureAwait(false));
     }
 
+    /// <summary>This same CLI with <paramref name="arguments"/>, its output and errors redirected.</summary>
+    public static ProcessStartInfo SelfStartInfo(IReadOnlyList<string> arguments)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            // Run as 'dotnet sparkify.dll': the child must be told which application to run.
+            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
+    }
+
     /// <summary>
     /// CPU seconds (user + system) of this process's exited and reaped children so far: fields 16 and 17
     /// (cutime, cstime) of <c>/proc/self/stat</c>. A child's own counters vanish when it is reaped, and
     /// the bench runs one child at a time, so the difference across a run is that child's CPU.
     /// </summary>
-    private static double ChildCpuSeconds()
+    public static double ChildCpuSeconds()
     {
         var stat = File.ReadAllText("/proc/self/stat");
 

@@ -13,6 +13,9 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
 {
     private readonly BenchDatabases _databases = new(serverConnectionString);
 
+    /// <summary>Timed rounds of each <c>sparkify query</c> process and its psql run: more than the paired runs, each being short.</summary>
+    private int QueryProcessRounds => (2 * settings.Runs) + 1;
+
     public async Task<BenchReport> RunAsync(CancellationToken cancellationToken)
     {
         var report = new BenchReport { Events = settings.Events, Songs = settings.Songs, Seed = settings.Seed, Runs = settings.Runs, Server = serverName, LoadAverageBefore = BenchTiming.LoadAverage() };
@@ -81,7 +84,7 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             string? oneFile = null;
             string? lean = null;
             var contenders = new List<Func<Task>>();
-            if (Wants(BenchMeasurements.Load) || Wants(BenchMeasurements.Incremental) || Wants(BenchMeasurements.Queries))
+            if (Wants(BenchMeasurements.Load) || Wants(BenchMeasurements.Incremental) || Wants(BenchMeasurements.Queries) || Wants(BenchMeasurements.Cli))
             {
                 contenders.Add(async () =>
                 {
@@ -147,13 +150,22 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
                 await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  one more day: {nextDays[^1].Seconds:0.000} s ({nextDays[^1].CpuSeconds:0.00} s CPU); the day after: {daysAfter[^1].Seconds:0.000} s ({daysAfter[^1].CpuSeconds:0.00} s CPU); full load {loadSeconds[^1]:0.00} s")).ConfigureAwait(false);
             }
 
-            if (last && Wants(BenchMeasurements.Queries) && loaded is not null)
+            if (last && (Wants(BenchMeasurements.Queries) || Wants(BenchMeasurements.Cli)) && loaded is not null)
             {
                 // The analyst queries run on the warehouse as it stands once the maintenance a big load
                 // sets off (autovacuum of the new rows, fresh statistics) has run, untimed.
                 await BenchTiming.VacuumAnalyzeAsync(loaded, cancellationToken).ConfigureAwait(false);
-                await log.WriteLineAsync("Analyst helpers against hand-written SQL on the loaded warehouse...").ConfigureAwait(false);
-                report.Queries.AddRange(await BenchQueries.RunAsync(loaded, cancellationToken).ConfigureAwait(false));
+                if (Wants(BenchMeasurements.Queries))
+                {
+                    await log.WriteLineAsync("Analyst helpers against hand-written SQL on the loaded warehouse...").ConfigureAwait(false);
+                    report.Queries.AddRange(await BenchQueries.RunAsync(loaded, cancellationToken).ConfigureAwait(false));
+                }
+
+                if (Wants(BenchMeasurements.Cli))
+                {
+                    await log.WriteLineAsync("'sparkify query' processes against their SQL in psql on the loaded warehouse...").ConfigureAwait(false);
+                    report.QueryProcesses.AddRange(await QueryProcesses.RunAsync(loaded, QueryProcessRounds, Path.Combine(data.Root, "cli-sql"), cancellationToken).ConfigureAwait(false));
+                }
             }
 
             await DropAsync(loaded, cancellationToken).ConfigureAwait(false);

@@ -100,6 +100,36 @@ public sealed class AnalystQueryTranslationsTests(GeneratedMonthFixture month) :
     }
 
     [Fact]
+    public async Task The_benchs_psql_statement_returns_what_the_command_reads()
+    {
+        var user = month.RawPlays.GroupBy(p => p.UserId).MaxBy(g => g.Count())!.Key;
+        await using var connection = new NpgsqlConnection(month.ConnectionString);
+        await connection.OpenAsync();
+        foreach (var query in AnalystQueryCatalog.All)
+        {
+            var arguments = new QueryArguments(null, null, null, 4, query.NeedsUserId ? user : null);
+            var sql = Sparkify.Warehouse.Cli.Benchmarks.QueryProcesses.StatementWithLiterals(query, arguments);
+            var rows = new List<object?[]>();
+            await using (var command = new NpgsqlCommand(sql, connection))
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    rows.Add([.. Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? null : query.FieldTypes[i] == typeof(DateOnly) ? reader.GetFieldValue<DateOnly>(i) : reader.GetValue(i))]);
+                }
+            }
+
+            var read = await AnalystQueryTranslations.RunAsync(month.ConnectionString, query, arguments, CancellationToken.None);
+
+            // The command adds the empty hours and weekdays; the month has plays in every one.
+            Assert.Equal(Rows(read), Rows(rows));
+        }
+
+        static IEnumerable<string> Rows(IEnumerable<object?[]> rows)
+            => rows.Select(r => string.Join('|', r.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)))).Order(StringComparer.Ordinal);
+    }
+
+    [Fact]
     public void Every_field_type_is_one_the_output_writes()
     {
         Type[] written = [typeof(string), typeof(int), typeof(long), typeof(decimal), typeof(DateTime), typeof(DateOnly)];

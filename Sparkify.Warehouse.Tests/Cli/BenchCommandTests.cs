@@ -54,6 +54,17 @@ public sealed class BenchCommandTests
             Assert.InRange(root.GetProperty("peak_load_rss_megabytes").GetDouble(), 10, 4096);
             Assert.Equal(16, root.GetProperty("queries").GetArrayLength());
             Assert.True(root.GetProperty("worst_query_ratio").GetDouble() > 0);
+            var processes = root.GetProperty("query_processes").EnumerateArray().ToList();
+            Assert.Equal(["top-songs", "top-artists", "top-locations", "plays-by-hour", "plays-by-weekday", "level-comparison", "daily-active-users", "user-history"], processes.Select(p => p.GetProperty("name").GetString()));
+            Assert.All(processes, p =>
+            {
+                var psql = p.GetProperty("psql_seconds").GetDouble();
+                Assert.True(psql > 0);
+                Assert.True(p.GetProperty("sparkify_seconds").GetDouble() > 0);
+                Assert.True(p.GetProperty("sparkify_cpu_seconds").GetDouble() > 0);
+                Assert.Equal(Math.Max(1.3 * psql, psql + 0.25), p.GetProperty("target_seconds").GetDouble(), 9);
+            });
+            Assert.Equal(processes.Count(p => p.GetProperty("met").GetBoolean()), root.GetProperty("query_processes_met").GetInt32());
 
             // Every measurement dropped its database again.
             await using var connection = new Npgsql.NpgsqlConnection(server);
