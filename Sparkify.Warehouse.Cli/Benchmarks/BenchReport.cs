@@ -172,6 +172,7 @@ internal sealed class BenchReport
         {
             await output.WriteLineAsync($"{"'sparkify query' processes within target:",-44} {met,4} of {QueryProcesses.Count}   (max(1.3 x psql, psql + 0.25 s) each)").ConfigureAwait(false);
         }
+
         if (StarTablesIdentical is { } same)
         {
             await output.WriteLineAsync($"star tables of load and reference identical: {(same ? "yes" : "NO")}").ConfigureAwait(false);
