@@ -12,6 +12,9 @@ namespace Sparkify.Warehouse.Cli.Benchmarks;
 /// </summary>
 internal static class BenchQueries
 {
+    /// <summary>The user with the most plays (ties: the smallest id), whose history the user-history measurements read.</summary>
+    internal const string BusiestUserSql = "SELECT user_id FROM songplays GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 1";
+
     private const int MinRepeats = 9;
 
     private const int MaxRepeats = 200;
@@ -29,7 +32,7 @@ internal static class BenchQueries
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var first = new NpgsqlCommand("SELECT MIN(start_time), (SELECT user_id FROM songplays GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 1) FROM songplays", connection);
+        await using var first = new NpgsqlCommand($"SELECT MIN(start_time), ({BusiestUserSql}) FROM songplays", connection);
         DateTime from;
         int user;
         await using (var reader = await first.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))

@@ -11,9 +11,9 @@ namespace Sparkify.Warehouse.Cli.Benchmarks;
 /// </summary>
 internal sealed class DayOverPrefix(BenchDatabases databases, BenchDataset data, TextWriter log)
 {
-    public List<ProcessCost> OverPrefix { get; } = [];
+    public List<ChildProcess.Cost> OverPrefix { get; } = [];
 
-    public List<ProcessCost> NamedAlone { get; } = [];
+    public List<ChildProcess.Cost> NamedAlone { get; } = [];
 
     /// <summary>Whether the two warehouses ended with the same star tables (last run).</summary>
     public bool? Identical { get; private set; }

@@ -37,12 +37,12 @@ internal static class QueryProcesses
             await File.WriteAllTextAsync(sqlFile, StatementWithLiterals(query, arguments) + ";\n", cancellationToken).ConfigureAwait(false);
             string[] command = ["query", query.Name, "--connection", connectionString, .. query.NeedsUserId ? new[] { "--user-id", user.ToString(CultureInfo.InvariantCulture) } : []];
 
-            Task<(double Seconds, double CpuSeconds)> Psql() => RunAsync(PsqlStartInfo(psql, connectionString, sqlFile), cancellationToken);
-            Task<(double Seconds, double CpuSeconds)> Sparkify() => RunAsync(PeakMemory.SelfStartInfo(command), cancellationToken);
+            Task<ChildProcess.Cost> Psql() => ChildProcess.RunAsync(PsqlStartInfo(psql, connectionString, sqlFile), $"psql of {query.Name}", cancellationToken);
+            Task<ChildProcess.Cost> Sparkify() => ChildProcess.RunAsync(ChildProcess.Self(command), $"'sparkify query {query.Name}'", cancellationToken);
             await Psql().ConfigureAwait(false);
             await Sparkify().ConfigureAwait(false);
             var psqlSeconds = new List<double>();
-            var sparkify = new List<(double Seconds, double CpuSeconds)>();
+            var sparkify = new List<ChildProcess.Cost>();
             for (var round = 0; round < rounds; round++)
             {
                 if (round % 2 == 0)
@@ -86,7 +86,7 @@ internal static class QueryProcesses
     private static async Task<int> BusiestUserAsync(string connectionString, CancellationToken cancellationToken)
     {
         await using var connection = await BenchTiming.OpenAsync(connectionString, cancellationToken).ConfigureAwait(false);
-        return (int)await BenchTiming.ScalarAsync(connection, "SELECT user_id FROM songplays GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 1", cancellationToken).ConfigureAwait(false);
+        return (int)await BenchTiming.ScalarAsync(connection, BenchQueries.BusiestUserSql, cancellationToken).ConfigureAwait(false);
     }
 
     private static string? FindPsql()
@@ -127,24 +127,5 @@ internal static class QueryProcesses
         start.Environment["PGSSLMODE"] = builder.SslMode == SslMode.Disable ? "disable" : "prefer";
         start.Environment["PGGSSENCMODE"] = builder.GssEncryptionMode == GssEncryptionMode.Disable ? "disable" : "prefer";
         return start;
-    }
-
-    /// <summary>Runs a process to its exit, its output read and dropped; its wall seconds from start to exit and its CPU seconds.</summary>
-    private static async Task<(double Seconds, double CpuSeconds)> RunAsync(ProcessStartInfo start, CancellationToken cancellationToken)
-    {
-        var cpuBefore = PeakMemory.ChildCpuSeconds();
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        var seconds = clock.Elapsed.TotalSeconds;
-        await output.ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"The measured '{Path.GetFileName(start.FileName)}' failed (exit {process.ExitCode}): {await error.ConfigureAwait(false)}");
-        }
-
-        return (seconds, PeakMemory.ChildCpuSeconds() - cpuBefore);
     }
 }

@@ -69,8 +69,8 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
         var oneFileSeconds = new List<double>();
         var referenceSeconds = new List<double>();
         var designedSeconds = new List<double>();
-        var nextDays = new List<ProcessCost>();
-        var daysAfter = new List<ProcessCost>();
+        var nextDays = new List<ChildProcess.Cost>();
+        var daysAfter = new List<ChildProcess.Cost>();
         var dayOverPrefix = new DayOverPrefix(_databases, data, log);
         long stagedRows = 0;
         long songsStaged = 0;
@@ -253,15 +253,11 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
         {
             await log.WriteLineAsync("Peak memory of a separate 'sparkify load'...").ConfigureAwait(false);
             var database = await _databases.CreateAsync("memory", migration: null, cancellationToken).ConfigureAwait(false);
-            var (peak, _, exitCode, error) = await PeakMemory.RunAsync(
-                ["load", "--connection", database, "--songs", data.SongData, "--events", data.LogData, "--jsonpaths", data.JsonPaths],
+            var cost = await ChildProcess.RunAsync(
+                ChildProcess.Self(["load", "--connection", database, "--songs", data.SongData, "--events", data.LogData, "--jsonpaths", data.JsonPaths]),
+                "'sparkify load'",
                 cancellationToken).ConfigureAwait(false);
-            if (exitCode != 0)
-            {
-                throw new InvalidOperationException($"The measured 'sparkify load' failed (exit {exitCode}): {error}");
-            }
-
-            report.PeakLoadRssMegabytes = peak / 1048576.0;
+            report.PeakLoadRssMegabytes = cost.PeakBytes / 1048576.0;
             await DropAsync(database, cancellationToken).ConfigureAwait(false);
         }
     }

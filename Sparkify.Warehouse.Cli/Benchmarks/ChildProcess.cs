@@ -5,39 +5,58 @@ using System.Reflection;
 namespace Sparkify.Warehouse.Cli.Benchmarks;
 
 /// <summary>
-/// Peak resident memory of a separate <c>sparkify</c> process, as the kernel counts it: the process's
-/// <c>VmHWM</c> (high-water mark of RSS) in <c>/proc/&lt;pid&gt;/status</c>, read until it exits.
+/// A child process of the bench, run to its exit: its wall time from start to exit, its CPU time (user + system), and
+/// its peak resident memory as the kernel counts it (the process's <c>VmHWM</c>, high-water mark of RSS, in
+/// <c>/proc/&lt;pid&gt;/status</c>, read until it exits).
 /// </summary>
-internal static class PeakMemory
+internal static class ChildProcess
 {
-    /// <summary>Runs this same CLI with <paramref name="arguments"/>; returns the peak RSS in bytes, the CPU seconds it used (user + system) and the exit code.</summary>
-    public static async Task<(long PeakBytes, double CpuSeconds, int ExitCode, string Error)> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    /// <summary>What one child cost.</summary>
+    public sealed record Cost(double Seconds, double CpuSeconds, long PeakBytes);
+
+    /// <summary>
+    /// Runs <paramref name="start"/> (its output and errors redirected) to its exit, its output read and dropped.
+    /// </summary>
+    /// <param name="start">The process.</param>
+    /// <param name="what">How a failure names it.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <exception cref="InvalidOperationException">It exited with a code other than 0; the message holds its errors.</exception>
+    public static async Task<Cost> RunAsync(ProcessStartInfo start, string what, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {
-            throw new PlatformNotSupportedException("Peak memory is read from /proc, which only Linux has.");
+            throw new PlatformNotSupportedException("A child's CPU time and peak memory are read from /proc, which only Linux has.");
         }
 
-        var start = SelfStartInfo(arguments);
         var cpuBefore = ChildCpuSeconds();
+        var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        var exited = process.WaitForExitAsync(cancellationToken);
         var status = $"/proc/{process.Id}/status";
         long peak = 0;
-        while (!process.HasExited)
+
+        // The memory is sampled while the process runs, and the clock stops at its exit, not at the next sample.
+        while (!exited.IsCompleted)
         {
             peak = Math.Max(peak, ReadHighWaterMark(status));
-            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(exited, Task.Delay(20, cancellationToken)).ConfigureAwait(false);
         }
 
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        await exited.ConfigureAwait(false);
+        var seconds = clock.Elapsed.TotalSeconds;
         await output.ConfigureAwait(false);
-        return (peak, ChildCpuSeconds() - cpuBefore, process.ExitCode, await error.ConfigureAwait(false));
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"The measured {what} failed (exit {process.ExitCode}): {await error.ConfigureAwait(false)}");
+        }
+
+        return new(seconds, ChildCpuSeconds() - cpuBefore, peak);
     }
 
     /// <summary>This same CLI with <paramref name="arguments"/>, its output and errors redirected.</summary>
-    public static ProcessStartInfo SelfStartInfo(IReadOnlyList<string> arguments)
+    public static ProcessStartInfo Self(IReadOnlyList<string> arguments)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -60,7 +79,7 @@ internal static class PeakMemory
     /// (cutime, cstime) of <c>/proc/self/stat</c>. A child's own counters vanish when it is reaped, and
     /// the bench runs one child at a time, so the difference across a run is that child's CPU.
     /// </summary>
-    public static double ChildCpuSeconds()
+    private static double ChildCpuSeconds()
     {
         var stat = File.ReadAllText("/proc/self/stat");
 
