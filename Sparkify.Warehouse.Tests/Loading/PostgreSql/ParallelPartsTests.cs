@@ -105,7 +105,82 @@ public sealed class ParallelPartsTests : IDisposable
         Assert.Equal(Describe(singleRejects), Describe(partsRejects));
     }
 
-    private async Task<(byte[] Stream, StagingCopyResult Result, IReadOnlyList<Sparkify.Warehouse.Entities.LoadError> Rejects)> ConvertAsync(int workers, int maxErrors)
+    [Fact]
+    public async Task Files_in_parts_give_the_stream_rejects_and_rows_per_file_of_one_reader()
+    {
+        // Large files cut into parts, a small file read by one reader, a file whose rest is left to one
+        // reader after a line too long to cut around, and an empty file: rows and rejects in file order,
+        // and each file's row count, which the ledger records.
+        var folder = Path.Combine(_folder, "days");
+        Directory.CreateDirectory(folder);
+        WriteLines(Path.Combine(folder, "a.json"), 10_000, line => line switch
+        {
+            10 => """{"artist": "broken""",
+            9_999 => Event(line).Replace("\"itemInSession\":9999", "\"itemInSession\":\"x\"", StringComparison.Ordinal),
+            _ => Event(line),
+        });
+        WriteLines(Path.Combine(folder, "b.json"), 20, line => line == 3 ? "[1, 2, 3]" : Event(line));
+        WriteLines(Path.Combine(folder, "c.json"), 8_000, line => line switch
+        {
+            4_000 => Event(line)[..^1] + ",\"padding\":\"" + new string('r', 9_000_000) + "\"}",
+            7_000 => "{not json}",
+            _ => Event(line),
+        });
+        WriteLines(Path.Combine(folder, "d.json"), 12_000, Event);
+        await File.WriteAllBytesAsync(Path.Combine(folder, "e.json"), []);
+
+        var (single, singleResult, singleRejects) = await ConvertAsync(folder, workers: 1, maxErrors: 100);
+
+        // Counted from how the files were written: every line but the bad ones.
+        Assert.Equal(
+            [("a.json", 10), ("a.json", 9_999), ("b.json", 3), ("c.json", 4_000), ("c.json", 7_000)],
+            singleRejects.Select(e => (Path.GetFileName(e.Source), (int)e.LineNumber)));
+        var expectedRows = new Dictionary<string, long> { ["a.json"] = 9_998, ["b.json"] = 19, ["c.json"] = 7_998, ["d.json"] = 12_000, ["e.json"] = 0 };
+        Assert.Equal(expectedRows, RowsByFileName(singleResult));
+        Assert.Equal(5, singleResult.FilesRead);
+        Assert.Equal(expectedRows.Values.Sum(), singleResult.RecordsStaged);
+
+        foreach (var workers in new[] { 2, 3, 8 })
+        {
+            var (parts, partsResult, partsRejects) = await ConvertAsync(folder, workers, maxErrors: 100);
+            Assert.Equal(singleResult, partsResult);
+            Assert.Equal(expectedRows, RowsByFileName(partsResult));
+            Assert.Equal(Describe(singleRejects), Describe(partsRejects));
+            Assert.True(single.AsSpan().SequenceEqual(parts), $"The COPY stream of the files with {workers} workers differs from one reader's.");
+        }
+
+        // A budget that runs out in a later file than the first rejects.
+        var (_, stoppedSingle, stoppedSingleRejects) = await ConvertAsync(folder, workers: 1, maxErrors: 2);
+        var (_, stoppedParts, stoppedPartsRejects) = await ConvertAsync(folder, workers: 4, maxErrors: 2);
+        Assert.True(stoppedSingle.StoppedAtErrorLimit);
+        Assert.Equal(stoppedSingle, stoppedParts with { BytesRead = stoppedSingle.BytesRead });
+        Assert.Equal(1, stoppedParts.FilesRead);
+        Assert.Equal(
+            [("a.json", 10), ("a.json", 9_999), ("b.json", 3)],
+            stoppedPartsRejects.Select(e => (Path.GetFileName(e.Source), (int)e.LineNumber)));
+        Assert.Equal(Describe(stoppedSingleRejects), Describe(stoppedPartsRejects));
+    }
+
+    private static void WriteLines(string path, int lines, Func<int, string> text)
+    {
+        using var output = new FileStream(path, FileMode.Create, FileAccess.Write);
+        for (var line = 1; line <= lines; line++)
+        {
+            output.Write(Encoding.UTF8.GetBytes(text(line)));
+            if (line < lines)
+            {
+                output.WriteByte((byte)'\n');
+            }
+        }
+    }
+
+    private static Dictionary<string, long> RowsByFileName(StagingCopyResult result)
+        => result.RowsPerFile.ToDictionary(p => Path.GetFileName(p.Key), p => p.Value);
+
+    private Task<(byte[] Stream, StagingCopyResult Result, IReadOnlyList<Sparkify.Warehouse.Entities.LoadError> Rejects)> ConvertAsync(int workers, int maxErrors)
+        => ConvertAsync(_file, workers, maxErrors);
+
+    private static async Task<(byte[] Stream, StagingCopyResult Result, IReadOnlyList<Sparkify.Warehouse.Entities.LoadError> Rejects)> ConvertAsync(string source, int workers, int maxErrors)
     {
         using var context = new WarehouseDbContext(new DbContextOptionsBuilder<WarehouseDbContext>().UseWarehouse("Host=localhost;Database=model_only").Options);
         var copy = new PostgresStagingCopy(RecordMapping.JsonPaths(StagingTestSupport.Events, JsonPathsFile.DefaultEventPaths), RecordFraming.JsonLines, context.GetService<ISqlGenerationHelper>())
@@ -114,7 +189,7 @@ public sealed class ParallelPartsTests : IDisposable
         };
         var rejects = new RejectLog(Guid.Empty, maxErrors);
         using var stream = new MemoryStream();
-        var result = await copy.WriteToAsync(stream, LocalSources.List(_file), rejects, CancellationToken.None);
+        var result = await copy.WriteToAsync(stream, LocalSources.List(source), rejects, CancellationToken.None);
         return (stream.ToArray(), result, rejects.Errors);
     }
 

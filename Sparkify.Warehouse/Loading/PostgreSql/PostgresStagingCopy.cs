@@ -158,7 +158,10 @@ internal sealed partial class PostgresStagingCopy
         ArgumentNullException.ThrowIfNull(rejects);
         var counters = new Counters(rejects.Count, files.Count);
         var stopped = await StreamRowsAsync(destination, files, rejects, progress: null, counters, cancellationToken).ConfigureAwait(false);
-        return new StagingCopyResult(_mapping.Table.Name, counters.Files, stopped ? 0 : counters.Rows, counters.Bytes, rejects.Count - counters.RejectsBefore, stopped);
+        return new StagingCopyResult(_mapping.Table.Name, counters.Files, stopped ? 0 : counters.Rows, counters.Bytes, rejects.Count - counters.RejectsBefore, stopped)
+        {
+            RowsPerFile = counters.RowsPerFile,
+        };
     }
 
     /// <summary>Writes the whole binary COPY stream of <paramref name="files"/>; true when it stopped at the reject limit (then incomplete).</summary>
