@@ -165,6 +165,8 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
                 {
                     await log.WriteLineAsync("'sparkify query' processes against their SQL in psql on the loaded warehouse...").ConfigureAwait(false);
                     report.QueryProcesses.AddRange(await QueryProcesses.RunAsync(loaded, QueryProcessRounds, Path.Combine(data.Root, "cli-sql"), cancellationToken).ConfigureAwait(false));
+                    await log.WriteLineAsync("'sparkify check' process against its statements in psql...").ConfigureAwait(false);
+                    report.CheckProcess = await QueryProcesses.RunCheckAsync(loaded, QueryProcessRounds, Path.Combine(data.Root, "cli-sql"), cancellationToken).ConfigureAwait(false);
                 }
             }
 

@@ -65,6 +65,13 @@ public sealed class BenchCommandTests
                 Assert.Equal(Math.Max(1.3 * psql, psql + 0.25), p.GetProperty("target_seconds").GetDouble(), 9);
             });
             Assert.Equal(processes.Count(p => p.GetProperty("met").GetBoolean()), root.GetProperty("query_processes_met").GetInt32());
+            var check = root.GetProperty("check_process");
+            Assert.Equal("check", check.GetProperty("name").GetString());
+            var checkPsql = check.GetProperty("psql_seconds").GetDouble();
+            Assert.True(checkPsql > 0);
+            Assert.True(check.GetProperty("sparkify_cpu_seconds").GetDouble() > 0);
+            Assert.Equal(1.5 * checkPsql, check.GetProperty("target_seconds").GetDouble(), 9);
+            Assert.Equal(check.GetProperty("sparkify_seconds").GetDouble() / checkPsql, root.GetProperty("check_to_psql").GetDouble(), 9);
 
             // Every measurement dropped its database again.
             await using var connection = new Npgsql.NpgsqlConnection(server);
