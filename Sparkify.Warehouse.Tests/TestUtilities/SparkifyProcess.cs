@@ -26,7 +26,9 @@ internal sealed class SparkifyProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Append(_error, e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        _sampler = Task.Run(SampleAsync);
+        // A thread of its own: on the thread pool, a test run busy with other tests can leave the sampler
+        // unscheduled for most of a short process's life, and its peak unseen.
+        _sampler = Task.Factory.StartNew(Sample, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>The CLI's entry assembly, built next to the tests.</summary>
@@ -56,13 +58,18 @@ internal sealed class SparkifyProcess : IAsyncDisposable
 
     public static SparkifyProcess Start(IDictionary<string, string?> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through env, which resets SIGINT to its default before it runs dotnet in its own place (the same
+        // process): a test run started in the background of a non-interactive shell (nohup ... &) inherits SIGINT
+        // ignored, and .NET, as Unix programs do, leaves an ignored SIGINT ignored, so Ctrl+C would never arrive.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = TestEnvironment.RepositoryRoot,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(CliAssembly);
         foreach (var argument in args)
         {
@@ -148,14 +155,14 @@ internal sealed class SparkifyProcess : IAsyncDisposable
         }
     }
 
-    private async Task SampleAsync()
+    private void Sample()
     {
         var status = $"/proc/{_process.Id}/status";
         while (!_stopSampling.IsCancellationRequested)
         {
             try
             {
-                foreach (var line in await File.ReadAllLinesAsync(status))
+                foreach (var line in File.ReadLines(status))
                 {
                     if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                     {
@@ -163,14 +170,14 @@ internal sealed class SparkifyProcess : IAsyncDisposable
                         Interlocked.Exchange(ref _peakRss, Math.Max(Interlocked.Read(ref _peakRss), kb * 1024));
                     }
                 }
-
-                await Task.Delay(10, _stopSampling.Token);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // The process has exited (its /proc entry is gone) or sampling was stopped.
+                // The process has exited: its /proc entry is gone.
                 return;
             }
+
+            _stopSampling.Token.WaitHandle.WaitOne(5);
         }
     }
 }
