@@ -130,11 +130,14 @@ public sealed class LoadFaultTests
         }
     }
 
-    [Fact]
-    public async Task Ctrl_C_during_a_load_rolls_it_back_records_it_as_cancelled_and_exits_130()
+    // INT is Ctrl+C in a terminal; TERM is what systemd, Kubernetes or a CI timeout sends to stop a job.
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Ctrl_C_or_SIGTERM_during_a_load_rolls_it_back_records_it_as_cancelled_and_exits_130(string signal)
     {
-        const string app = "fault-ctrl-c";
-        var connectionString = await MigratedDatabaseFixture.CreateAsync("ctrlc");
+        var app = "fault-sig" + signal.ToLowerInvariant();
+        var connectionString = await MigratedDatabaseFixture.CreateAsync("sig" + signal.ToLowerInvariant());
         var before = await WarehouseDb.PreloadEarlierDaysAsync(connectionString);
 
         CliResult cli;
@@ -144,7 +147,7 @@ public sealed class LoadFaultTests
                 new Dictionary<string, string?> { ["SPARKIFY_CONNECTION"] = LoadFaults.Tagged(connectionString, app) },
                 "load", "--songs", TestEnvironment.SampleSongs, "--events", TestEnvironment.SampleLogs);
             await LoadFaults.WaitForStatementAsync(connectionString, app, LoadFaults.TimeInsert, blockedOnLock: true);
-            await process.InterruptAsync();
+            await process.SignalAsync(signal);
             cli = await process.WaitAsync(TimeSpan.FromMinutes(1));
         }
 

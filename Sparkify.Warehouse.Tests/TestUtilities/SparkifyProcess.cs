@@ -84,10 +84,10 @@ internal sealed class SparkifyProcess : IAsyncDisposable
         return new SparkifyProcess(Process.Start(start) ?? throw new InvalidOperationException("Could not start sparkify."));
     }
 
-    /// <summary>Sends SIGINT, what Ctrl+C in a terminal sends.</summary>
-    public async Task InterruptAsync()
+    /// <summary>Sends <paramref name="signal"/> (<c>INT</c>, what Ctrl+C in a terminal sends; <c>TERM</c>, what a service manager's stop sends).</summary>
+    public async Task SignalAsync(string signal)
     {
-        var kill = await ProcessRunner.RunAsync("kill", ["-INT", Id.ToString(CultureInfo.InvariantCulture)]);
+        var kill = await ProcessRunner.RunAsync("kill", ["-" + signal, Id.ToString(CultureInfo.InvariantCulture)]);
         Assert.True(kill.ExitCode == 0, kill.ToString());
     }
 
