@@ -135,7 +135,7 @@ internal static class QueryProcesses
     internal static string StatementWithLiterals(AnalystQuery query, QueryArguments arguments)
     {
         var translation = AnalystQueryTranslations.Find(query, arguments);
-        var sql = translation.Sql.Replace(AnalystQueryTranslations.LimitMarker, arguments.Limit.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var sql = translation.SqlWithLimit(arguments.Limit);
         foreach (var parameter in translation.Parameters)
         {
             var literal = parameter.Argument == QueryArgument.UserId

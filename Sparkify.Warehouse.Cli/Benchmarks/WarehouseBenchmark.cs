@@ -164,9 +164,10 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
                 if (Wants(BenchMeasurements.Cli))
                 {
                     await log.WriteLineAsync("'sparkify query' processes against their SQL in psql on the loaded warehouse...").ConfigureAwait(false);
-                    report.QueryProcesses.AddRange(await QueryProcesses.RunAsync(loaded, QueryProcessRounds, Path.Combine(data.Root, "cli-sql"), cancellationToken).ConfigureAwait(false));
+                    var sqlFolder = Path.Combine(data.Root, "cli-sql");
+                    report.QueryProcesses.AddRange(await QueryProcesses.RunAsync(loaded, QueryProcessRounds, sqlFolder, cancellationToken).ConfigureAwait(false));
                     await log.WriteLineAsync("'sparkify check' process against its statements in psql...").ConfigureAwait(false);
-                    report.CheckProcess = await QueryProcesses.RunCheckAsync(loaded, QueryProcessRounds, Path.Combine(data.Root, "cli-sql"), cancellationToken).ConfigureAwait(false);
+                    report.CheckProcess = await QueryProcesses.RunCheckAsync(loaded, QueryProcessRounds, sqlFolder, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -255,10 +256,7 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
         {
             await log.WriteLineAsync("Peak memory of a separate 'sparkify load'...").ConfigureAwait(false);
             var database = await _databases.CreateAsync("memory", migration: null, cancellationToken).ConfigureAwait(false);
-            var cost = await ChildProcess.RunAsync(
-                ChildProcess.Self(["load", "--connection", database, "--songs", data.SongData, "--events", data.LogData, "--jsonpaths", data.JsonPaths]),
-                "'sparkify load'",
-                cancellationToken).ConfigureAwait(false);
+            var cost = await DayAsProcess.MeasureAsync(database, data, data.LogData, cancellationToken).ConfigureAwait(false);
             report.PeakLoadRssMegabytes = cost.PeakBytes / 1048576.0;
             await DropAsync(database, cancellationToken).ConfigureAwait(false);
         }

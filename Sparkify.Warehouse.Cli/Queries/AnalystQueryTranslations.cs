@@ -20,7 +20,11 @@ internal sealed record TranslatedParameter(string Name, NpgsqlDbType Type, Query
 /// What EF Core sends for one analyst query and one combination of filters: the SQL (with
 /// <see cref="AnalystQueryTranslations.LimitMarker"/> where the row limit is written) and its parameters.
 /// </summary>
-internal sealed record AnalystQueryTranslation(string Sql, IReadOnlyList<TranslatedParameter> Parameters);
+internal sealed record AnalystQueryTranslation(string Sql, IReadOnlyList<TranslatedParameter> Parameters)
+{
+    /// <summary>The SQL with <paramref name="limit"/> written where the row limit goes.</summary>
+    public string SqlWithLimit(int limit) => Sql.Replace(AnalystQueryTranslations.LimitMarker, limit.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+}
 
 /// <summary>
 /// The analyst queries on PostgreSQL as EF Core translates the library's helpers, stored with the tool so that
@@ -52,7 +56,7 @@ internal static partial class AnalystQueryTranslations
         var translation = Find(query, arguments);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(translation.Sql.Replace(LimitMarker, arguments.Limit.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), connection);
+        await using var command = new NpgsqlCommand(translation.SqlWithLimit(arguments.Limit), connection);
         foreach (var parameter in translation.Parameters)
         {
             command.Parameters.Add(new NpgsqlParameter(parameter.Name, parameter.Type) { Value = ValueOf(parameter.Argument, arguments) });
