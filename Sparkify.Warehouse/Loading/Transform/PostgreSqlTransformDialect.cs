@@ -196,7 +196,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
     // NULL, songplays' identity and its sequence's options, the table's and columns' comments; the key
     // indexes come back with the others by RebuildKeyIndexes. Only when nothing else is there to carry
     // over, and the privileges granted on it (by the loader's role, which owns it): the table holds
-    // exactly the columns the load writes, nothing depends on it or its row type but its TOAST table and
+    // exactly the columns the load writes and no identity but songplays' own, nothing depends on it or its row type but its TOAST table and
     // identity sequence (no view, foreign key, trigger, rule, policy, check constraint, default,
     // statistics object or publication), neither it nor its sequence has storage options, a security
     // label or a tablespace of its own, its sequence has no privileges granted and its owner none
