@@ -283,7 +283,7 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
             -- Into the empty {table.Name} whose key indexes were dropped, and only when nothing else depends on it: the
             -- rows are selected in parallel into a new table, which then takes the old one's place.
             DECLARE
-                target CONSTANT regclass := '{table.Quoted}'::regclass;
+                target CONSTANT regclass := '"{table.Name}"'::regclass;
                 written CONSTANT name[] := ARRAY[{string.Join(", ", table.Columns.Select(c => $"'{c}'"))}];
                 aside CONSTANT name := '{table.AsideName}';
                 loader CONSTANT oid := (SELECT r.oid FROM pg_roles AS r WHERE r.rolname = current_user);
@@ -399,8 +399,6 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
     /// <param name="FavoursParallel">Whether the query is planned as if rows passed from parallel workers for free.</param>
     private sealed record AsideTable(string Name, IReadOnlyList<string> Columns, string? Identity, string Rows, bool FavoursParallel)
     {
-        public string Quoted => Name == "time" ? "\"time\"" : Name;
-
         /// <summary>The name of the table built before it takes the star table's place.</summary>
         public string AsideName => AsideTableName(Name);
 
@@ -424,17 +422,11 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
     // rows' scan, below the sort, so the parallel workers compute them.
     private static readonly AsideTable TimeAside = new(
         "time",
-        ["start_time", "hour", "day", "week", "month", "year", "weekday"],
+        StarSchemaTransform.TimeColumns,
         Identity: null,
         $"""
         SELECT DISTINCT ON (i.start_time)
-            i.start_time,
-            CAST({Instance.DatePart("HOUR", "i.start_time")} AS INTEGER) AS hour,
-            CAST({Instance.DatePart("DAY", "i.start_time")} AS INTEGER) AS day,
-            CAST({Instance.DatePart("WEEK", "i.start_time")} AS INTEGER) AS week,
-            CAST({Instance.DatePart("MONTH", "i.start_time")} AS INTEGER) AS month,
-            CAST({Instance.DatePart("YEAR", "i.start_time")} AS INTEGER) AS year,
-            CAST({Instance.DatePart("DOW", "i.start_time")} AS INTEGER) AS weekday
+            {StarSchemaTransform.TimeRow(Instance, "i.start_time")}
         FROM songplays AS i
         ORDER BY i.start_time
         """,

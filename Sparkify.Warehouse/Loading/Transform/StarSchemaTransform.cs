@@ -472,21 +472,30 @@ internal static class StarSchemaTransform
             """, false) { DerivesSongs = true };
     }
 
+    /// <summary>The time table's columns: a start time, then its hour, day, week, month, year and weekday.</summary>
+    internal static readonly string[] TimeColumns = ["start_time", "hour", "day", "week", "month", "year", "weekday"];
+
+    /// <summary>
+    /// The select list of the time row of <paramref name="startTime"/>, each value under its <see cref="TimeColumns"/>
+    /// name, its parts taken with <paramref name="dialect"/>'s <see cref="TransformDialect.DatePart"/>.
+    /// </summary>
+    internal static string TimeRow(TransformDialect dialect, string startTime)
+        => string.Join(
+            ",\n    ",
+            [
+                $"{startTime} AS start_time",
+                .. new[] { "HOUR", "DAY", "WEEK", "MONTH", "YEAR", "DOW" }.Select((part, i) => $"CAST({dialect.DatePart(part, startTime)} AS INTEGER) AS {TimeColumns[i + 1]}"),
+            ]);
+
     /// <summary>
     /// The insert of the time rows for the start times <paramref name="startTimes"/> selects (column
     /// <c>start_time</c>) that have none yet, its parts taken with <paramref name="dialect"/>'s
     /// <see cref="TransformDialect.DatePart"/>; only if the condition <paramref name="onlyIf"/> holds, when given.
     /// </summary>
     internal static string NewTimeInsert(TransformDialect dialect, string startTimes, string orderBy, string returning, string onlyIf = "") => $"""
-        INSERT INTO "time" (start_time, hour, day, week, month, year, weekday)
+        INSERT INTO "time" ({string.Join(", ", TimeColumns)})
         SELECT
-            d.start_time,
-            CAST({dialect.DatePart("HOUR", "d.start_time")} AS INTEGER),
-            CAST({dialect.DatePart("DAY", "d.start_time")} AS INTEGER),
-            CAST({dialect.DatePart("WEEK", "d.start_time")} AS INTEGER),
-            CAST({dialect.DatePart("MONTH", "d.start_time")} AS INTEGER),
-            CAST({dialect.DatePart("YEAR", "d.start_time")} AS INTEGER),
-            CAST({dialect.DatePart("DOW", "d.start_time")} AS INTEGER)
+            {TimeRow(dialect, "d.start_time")}
         FROM (
             {startTimes}
         ) AS d
