@@ -51,6 +51,12 @@ internal sealed class BenchDataset
     /// <summary>The staged song rows as CSV.</summary>
     public string SongsCsv => Path.Combine(Root, "staging_songs.csv");
 
+    /// <summary><see cref="NextDay"/>'s staged event rows as CSV, for the reference pipeline's day.</summary>
+    public string NextDayEventsCsv => Path.Combine(Root, "next_day_events.csv");
+
+    /// <summary><see cref="DayAfter"/>'s staged event rows as CSV.</summary>
+    public string DayAfterEventsCsv => Path.Combine(Root, "day_after_events.csv");
+
     /// <summary>Bytes of JSON the full load reads (songs and the month of logs).</summary>
     public long JsonBytes => FolderBytes(SongData) + FolderBytes(LogData);
 
@@ -101,7 +107,7 @@ internal sealed class BenchDataset
             File.Move(day, Path.Combine(folder, Path.GetFileName(day)));
         }
 
-        foreach (var derived in new[] { dataset.EventsBinary, dataset.SongsBinary, dataset.EventsCsv, dataset.SongsCsv })
+        foreach (var derived in new[] { dataset.EventsBinary, dataset.SongsBinary, dataset.EventsCsv, dataset.SongsCsv, dataset.NextDayEventsCsv, dataset.DayAfterEventsCsv })
         {
             File.Delete(derived);
         }

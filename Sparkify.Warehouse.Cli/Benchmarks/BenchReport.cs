@@ -52,6 +52,15 @@ internal sealed class BenchReport
     /// <summary>The day after that, as a process right after the one before, over its proportional share; the target is at most 2.</summary>
     public double? DayAfterToProportional { get; set; }
 
+    /// <summary>One more day as a <c>sparkify load</c> process over the same day loaded by the lean reference as a psql process; no target.</summary>
+    public double? IncrementalToReferenceDay { get; set; }
+
+    /// <summary>The day after as a <c>sparkify load</c> process over the lean reference's psql process; no target.</summary>
+    public double? DayAfterToReferenceDay { get; set; }
+
+    /// <summary>Whether the load's warehouse and the lean reference's ended with the same star tables after their two days.</summary>
+    public bool? DaysStarTablesIdentical { get; set; }
+
     /// <summary>CPU seconds (user + system) of the one-more-day process (median); the database server's CPU is not in it.</summary>
     public double? NextDayCpuSeconds { get; set; }
 
@@ -175,6 +184,8 @@ internal sealed class BenchReport
         await WriteRatioAsync(output, "load (one file) / lean reference", OneFileLoadToReference, "0.00", "target <= 0.50").ConfigureAwait(false);
         await WriteRatioAsync(output, "one more day (process) / its share", IncrementalToProportional, "0.00", "target <= 2.00").ConfigureAwait(false);
         await WriteRatioAsync(output, "the day after (process) / its share", DayAfterToProportional, "0.00", "target <= 2.00").ConfigureAwait(false);
+        await WriteRatioAsync(output, "one more day / the lean reference's (psql)", IncrementalToReferenceDay, "0.00", "no target").ConfigureAwait(false);
+        await WriteRatioAsync(output, "the day after / the lean reference's (psql)", DayAfterToReferenceDay, "0.00", "no target").ConfigureAwait(false);
         await WriteRatioAsync(output, "day over 30-day prefix / day named alone", DayOverPrefixToNamed, "0.00", "target <= 1.20").ConfigureAwait(false);
         await WriteRatioAsync(output, "song files staged per second", SongFilesPerSecond, "N0", "target >= 5,000").ConfigureAwait(false);
         await WriteRatioAsync(output, "peak RSS of 'sparkify load' (MB)", PeakLoadRssMegabytes, "0", "target <= 150").ConfigureAwait(false);
@@ -194,6 +205,11 @@ internal sealed class BenchReport
         if (LayoutsIdentical is { } sameLayouts)
         {
             await output.WriteLineAsync($"star tables of the two layouts identical: {(sameLayouts ? "yes" : "NO")}").ConfigureAwait(false);
+        }
+
+        if (DaysStarTablesIdentical is { } sameDays)
+        {
+            await output.WriteLineAsync($"star tables of load and reference identical after their two days: {(sameDays ? "yes" : "NO")}").ConfigureAwait(false);
         }
 
         if (PrefixWarehousesIdentical is { } samePrefix)

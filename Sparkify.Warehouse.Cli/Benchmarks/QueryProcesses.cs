@@ -30,7 +30,7 @@ internal static class QueryProcesses
 
     public static async Task<List<Result>> RunAsync(string connectionString, int rounds, string workFolder, CancellationToken cancellationToken)
     {
-        var psql = RequirePsql();
+        var psql = Psql.Require();
         var user = await BusiestUserAsync(connectionString, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(workFolder);
         var results = new List<Result>();
@@ -49,7 +49,7 @@ internal static class QueryProcesses
     /// <summary><c>sparkify check</c> against the statements <see cref="WarehouseChecks"/> sends, in order, run by psql as one file.</summary>
     public static async Task<Result> RunCheckAsync(string connectionString, int rounds, string workFolder, CancellationToken cancellationToken)
     {
-        var psql = RequirePsql();
+        var psql = Psql.Require();
         Directory.CreateDirectory(workFolder);
         var sqlFile = Path.Combine(workFolder, "check.sql");
         var statements = await CheckStatementsAsync(connectionString, cancellationToken).ConfigureAwait(false);
@@ -101,24 +101,24 @@ internal static class QueryProcesses
     private static async Task<Result> MeasureAsync(
         string name, string psql, string connectionString, string sqlFile, string[] command, int rounds, Func<double, double> target, CancellationToken cancellationToken)
     {
-        Task<ChildProcess.Cost> Psql() => ChildProcess.RunAsync(PsqlStartInfo(psql, connectionString, sqlFile), $"psql of {name}", cancellationToken);
+        Task<ChildProcess.Cost> InPsql() => ChildProcess.RunAsync(Psql.StartInfo(psql, connectionString, sqlFile), $"psql of {name}", cancellationToken);
         var shown = command[0] == name ? name : $"{command[0]} {name}";
-        Task<ChildProcess.Cost> Sparkify() => ChildProcess.RunAsync(ChildProcess.Self(command), $"'sparkify {shown}'", cancellationToken);
-        await Psql().ConfigureAwait(false);
-        await Sparkify().ConfigureAwait(false);
+        Task<ChildProcess.Cost> AsSparkify() => ChildProcess.RunAsync(ChildProcess.Self(command), $"'sparkify {shown}'", cancellationToken);
+        await InPsql().ConfigureAwait(false);
+        await AsSparkify().ConfigureAwait(false);
         var psqlSeconds = new List<double>();
         var sparkify = new List<ChildProcess.Cost>();
         for (var round = 0; round < rounds; round++)
         {
             if (round % 2 == 0)
             {
-                psqlSeconds.Add((await Psql().ConfigureAwait(false)).Seconds);
-                sparkify.Add(await Sparkify().ConfigureAwait(false));
+                psqlSeconds.Add((await InPsql().ConfigureAwait(false)).Seconds);
+                sparkify.Add(await AsSparkify().ConfigureAwait(false));
             }
             else
             {
-                sparkify.Add(await Sparkify().ConfigureAwait(false));
-                psqlSeconds.Add((await Psql().ConfigureAwait(false)).Seconds);
+                sparkify.Add(await AsSparkify().ConfigureAwait(false));
+                psqlSeconds.Add((await InPsql().ConfigureAwait(false)).Seconds);
             }
         }
 
@@ -151,48 +151,5 @@ internal static class QueryProcesses
     {
         await using var connection = await BenchTiming.OpenAsync(connectionString, cancellationToken).ConfigureAwait(false);
         return (int)await BenchTiming.ScalarAsync(connection, BenchQueries.BusiestUserSql, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static string RequirePsql() => FindPsql() ?? throw new InvalidOperationException(
-        "psql was not found on PATH or under /usr/lib/postgresql/*/bin; the 'cli' measurement runs each command's SQL in it (Debian: apt-get install postgresql-client).");
-
-    private static string? FindPsql()
-    {
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(folder => Path.Combine(folder, "psql"))
-            .FirstOrDefault(File.Exists);
-        if (onPath is not null || !Directory.Exists("/usr/lib/postgresql"))
-        {
-            return onPath;
-        }
-
-        return Directory.GetDirectories("/usr/lib/postgresql")
-            .Select(version => Path.Combine(version, "bin", "psql"))
-            .Where(File.Exists)
-            .OrderByDescending(path => int.TryParse(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(path))), out var major) ? major : 0)
-            .FirstOrDefault();
-    }
-
-    /// <summary>psql connected as the Npgsql connection string says, through libpq's environment variables (the password never on a command line).</summary>
-    private static ProcessStartInfo PsqlStartInfo(string psql, string connectionString, string sqlFile)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var start = new ProcessStartInfo(psql) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", sqlFile, "-o", "/dev/null" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["PGHOST"] = builder.Host;
-        start.Environment["PGPORT"] = builder.Port.ToString(CultureInfo.InvariantCulture);
-        start.Environment["PGUSER"] = builder.Username;
-        start.Environment["PGPASSWORD"] = builder.Password;
-        start.Environment["PGDATABASE"] = builder.Database;
-
-        // The same encryption requests as the command's own connection makes, so neither side pays a refused one the other skips.
-        start.Environment["PGSSLMODE"] = builder.SslMode == SslMode.Disable ? "disable" : "prefer";
-        start.Environment["PGGSSENCMODE"] = builder.GssEncryptionMode == GssEncryptionMode.Disable ? "disable" : "prefer";
-        return start;
     }
 }

@@ -65,12 +65,22 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             await data.EnsureOneFileLayoutAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // The lean reference loads the two days too, when both are measured: its days' CSV is written once per dataset.
+        var referenceDays = Wants(BenchMeasurements.Reference) && Wants(BenchMeasurements.Incremental);
+        if (referenceDays && (!File.Exists(data.NextDayEventsCsv) || !File.Exists(data.DayAfterEventsCsv)))
+        {
+            await log.WriteLineAsync("Writing the two days' staged events as CSV for the lean reference (once per dataset)...").ConfigureAwait(false);
+            await ReferenceDay.EnsureCsvAsync(_databases, data, cancellationToken).ConfigureAwait(false);
+        }
+
         var loadSeconds = new List<double>();
         var oneFileSeconds = new List<double>();
         var referenceSeconds = new List<double>();
         var designedSeconds = new List<double>();
         var nextDays = new List<ChildProcess.Cost>();
         var daysAfter = new List<ChildProcess.Cost>();
+        var referenceNextDays = new List<ChildProcess.Cost>();
+        var referenceDaysAfter = new List<ChildProcess.Cost>();
         var dayOverPrefix = new DayOverPrefix(_databases, data, log);
         long stagedRows = 0;
         long songsStaged = 0;
@@ -139,16 +149,50 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
                 }
             }
 
-            await DropAsync(lean, cancellationToken).ConfigureAwait(false);
             await DropAsync(oneFile, cancellationToken).ConfigureAwait(false);
 
             if (Wants(BenchMeasurements.Incremental) && loaded is not null)
             {
-                await log.WriteLineAsync($"Run {run}/{settings.Runs}: one more day, then the day after, as 'sparkify load' processes...").ConfigureAwait(false);
-                nextDays.Add(await DayAsProcess.MeasureAsync(loaded, data, data.NextDay, cancellationToken).ConfigureAwait(false));
-                daysAfter.Add(await DayAsProcess.MeasureAsync(loaded, data, data.DayAfter, cancellationToken).ConfigureAwait(false));
-                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  one more day: {nextDays[^1].Seconds:0.000} s ({nextDays[^1].CpuSeconds:0.00} s CPU); the day after: {daysAfter[^1].Seconds:0.000} s ({daysAfter[^1].CpuSeconds:0.00} s CPU); full load {loadSeconds[^1]:0.00} s")).ConfigureAwait(false);
+                // Each warehouse gets its two days right after its own full load, with nothing in between on it; the
+                // load's days and the lean reference's alternate which go first from run to run.
+                var days = new List<Func<Task>>
+                {
+                    async () =>
+                    {
+                        await log.WriteLineAsync($"Run {run}/{settings.Runs}: one more day, then the day after, as 'sparkify load' processes...").ConfigureAwait(false);
+                        nextDays.Add(await DayAsProcess.MeasureAsync(loaded, data, data.NextDay, cancellationToken).ConfigureAwait(false));
+                        daysAfter.Add(await DayAsProcess.MeasureAsync(loaded, data, data.DayAfter, cancellationToken).ConfigureAwait(false));
+                        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  one more day: {nextDays[^1].Seconds:0.000} s ({nextDays[^1].CpuSeconds:0.00} s CPU); the day after: {daysAfter[^1].Seconds:0.000} s ({daysAfter[^1].CpuSeconds:0.00} s CPU); full load {loadSeconds[^1]:0.00} s")).ConfigureAwait(false);
+                    },
+                };
+                if (lean is not null)
+                {
+                    days.Add(async () =>
+                    {
+                        await log.WriteLineAsync($"Run {run}/{settings.Runs}: the lean reference's two days, as psql processes...").ConfigureAwait(false);
+                        referenceNextDays.Add(await ReferenceDay.MeasureAsync(lean, data, data.NextDayEventsCsv, cancellationToken).ConfigureAwait(false));
+                        referenceDaysAfter.Add(await ReferenceDay.MeasureAsync(lean, data, data.DayAfterEventsCsv, cancellationToken).ConfigureAwait(false));
+                        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  one more day: {referenceNextDays[^1].Seconds:0.000} s; the day after: {referenceDaysAfter[^1].Seconds:0.000} s; full load {referenceSeconds[^1]:0.00} s")).ConfigureAwait(false);
+                    });
+                }
+
+                if (run % 2 == 0)
+                {
+                    days.Reverse();
+                }
+
+                foreach (var day in days)
+                {
+                    await day().ConfigureAwait(false);
+                }
+
+                if (last && lean is not null)
+                {
+                    report.DaysStarTablesIdentical = await StarChecksum.SameAsync(loaded, lean, cancellationToken).ConfigureAwait(false);
+                }
             }
+
+            await DropAsync(lean, cancellationToken).ConfigureAwait(false);
 
             if (last && (Wants(BenchMeasurements.Queries) || Wants(BenchMeasurements.Cli)) && loaded is not null)
             {
@@ -219,6 +263,16 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             report.Add("the day after: 'sparkify load' process", afterSeconds, dayAfterEvents + songsStaged, data.DayAfterBytes + songBytes);
             report.IncrementalToProportional = seconds / (BenchTiming.Median(loadSeconds) * nextDayEvents / monthEvents);
             report.DayAfterToProportional = afterSeconds / (BenchTiming.Median(loadSeconds) * dayAfterEvents / monthEvents);
+            if (referenceNextDays.Count > 0)
+            {
+                var songsCsvBytes = new FileInfo(data.SongsCsv).Length;
+                var referenceSecondsNext = BenchTiming.Median([.. referenceNextDays.Select(d => d.Seconds)]);
+                var referenceSecondsAfter = BenchTiming.Median([.. referenceDaysAfter.Select(d => d.Seconds)]);
+                report.Add("reference (lean) one more day: psql process (songs + 1 day CSV)", referenceSecondsNext, nextDayEvents + songsStaged, new FileInfo(data.NextDayEventsCsv).Length + songsCsvBytes);
+                report.Add("reference (lean) the day after: psql process", referenceSecondsAfter, dayAfterEvents + songsStaged, new FileInfo(data.DayAfterEventsCsv).Length + songsCsvBytes);
+                report.IncrementalToReferenceDay = seconds / referenceSecondsNext;
+                report.DayAfterToReferenceDay = afterSeconds / referenceSecondsAfter;
+            }
         }
 
         if (dayOverPrefix.OverPrefix.Count > 0)

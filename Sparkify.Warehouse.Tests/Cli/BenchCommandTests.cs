@@ -13,7 +13,8 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_runs_every_measurement_on_fresh_databases_and_reports_json_with_identical_star_tables()
     {
-        var home = TempFolder.NewPath("bench-home");
+        // A quote and a backslash in the home: psql reads the lean reference's day files from a quoted \copy argument.
+        var home = TempFolder.NewPath("bench-home") + "-it's\\here";
         try
         {
             var server = await TestPostgres.GetAdminConnectionStringAsync();
@@ -26,7 +27,7 @@ public sealed class BenchCommandTests
             var root = json.RootElement;
             Assert.Equal(3000, root.GetProperty("events").GetInt32());
             var measurements = root.GetProperty("measurements").EnumerateArray().ToList();
-            Assert.Equal(13, measurements.Count);
+            Assert.Equal(15, measurements.Count);
             Assert.All(measurements, m =>
             {
                 Assert.True(m.GetProperty("seconds").GetDouble() > 0);
@@ -38,6 +39,11 @@ public sealed class BenchCommandTests
             Assert.True(root.GetProperty("one_file_load_to_reference").GetDouble() > 0);
             Assert.True(root.GetProperty("incremental_to_proportional").GetDouble() > 0);
             Assert.True(root.GetProperty("day_after_to_proportional").GetDouble() > 0);
+            Assert.True(root.GetProperty("incremental_to_reference_day").GetDouble() > 0);
+            Assert.True(root.GetProperty("day_after_to_reference_day").GetDouble() > 0);
+
+            // The lean reference's days, run by psql from CSV, end where the loader's days end.
+            Assert.True(root.GetProperty("days_star_tables_identical").GetBoolean());
             Assert.True(root.GetProperty("day_over_prefix_to_named").GetDouble() > 0);
             Assert.True(root.GetProperty("prefix_warehouses_identical").GetBoolean());
             foreach (var cpu in new[] { "next_day_cpu_seconds", "day_after_cpu_seconds", "day_over_prefix_cpu_seconds", "day_named_alone_cpu_seconds" })
