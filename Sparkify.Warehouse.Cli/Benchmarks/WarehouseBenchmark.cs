@@ -6,7 +6,7 @@ namespace Sparkify.Warehouse.Cli.Benchmarks;
 /// <summary>
 /// Runs the measurements of <c>sparkify bench</c> against one PostgreSQL server, each on a fresh
 /// database: the library's full load and the reference pipeline (paired, alternating), the parse and
-/// ingest floors, the transform alone, one more day loaded incrementally, the song files staged alone,
+/// ingest floors, the transform alone, one more day loaded incrementally (and by the lean reference), the song files staged alone,
 /// EF Core's SaveChanges on a sample, and the peak memory of a separate <c>sparkify load</c>.
 /// </summary>
 internal sealed class WarehouseBenchmark(BenchSettings settings, string serverConnectionString, string serverName, TextWriter log)
