@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using Sparkify.Warehouse.Cli.Configuration;
 
 namespace Sparkify.Warehouse.Cli.Benchmarks;
 
@@ -55,11 +56,16 @@ internal static class ChildProcess
         return new(seconds, ChildCpuSeconds() - cpuBefore, peak);
     }
 
-    /// <summary>This same CLI with <paramref name="arguments"/>, its output and errors redirected.</summary>
-    public static ProcessStartInfo Self(IReadOnlyList<string> arguments)
+    /// <summary>
+    /// This same CLI with <paramref name="arguments"/>, connected to <paramref name="connectionString"/>, its output and
+    /// errors redirected. The connection goes through <c>SPARKIFY_CONNECTION</c> in the child's environment, which only
+    /// its user can read, so the password is never on a command line, which every user of the machine can.
+    /// </summary>
+    public static ProcessStartInfo Self(IReadOnlyList<string> arguments, string connectionString)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment[CliConfiguration.ConnectionVariable] = connectionString;
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
             // Run as 'dotnet sparkify.dll': the child must be told which application to run.

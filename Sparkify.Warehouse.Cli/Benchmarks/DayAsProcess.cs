@@ -9,7 +9,7 @@ internal static class DayAsProcess
     /// <summary>Runs <c>sparkify load</c> for the logs at <paramref name="events"/> (a folder or one file) and the same song files.</summary>
     public static Task<ChildProcess.Cost> MeasureAsync(string database, BenchDataset data, string events, CancellationToken cancellationToken)
         => ChildProcess.RunAsync(
-            ChildProcess.Self(["load", "--connection", database, "--songs", data.SongData, "--events", events, "--jsonpaths", data.JsonPaths]),
+            ChildProcess.Self(["load", "--songs", data.SongData, "--events", events, "--jsonpaths", data.JsonPaths], database),
             $"'sparkify load' of {events}",
             cancellationToken);
 

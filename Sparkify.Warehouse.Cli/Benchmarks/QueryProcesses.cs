@@ -39,7 +39,7 @@ internal static class QueryProcesses
             var arguments = new QueryArguments(null, null, null, SongPlayQueries.DefaultLimit, query.NeedsUserId ? user : null);
             var sqlFile = Path.Combine(workFolder, query.Name + ".sql");
             await File.WriteAllTextAsync(sqlFile, StatementWithLiterals(query, arguments) + ";\n", cancellationToken).ConfigureAwait(false);
-            string[] command = ["query", query.Name, "--connection", connectionString, .. query.NeedsUserId ? new[] { "--user-id", user.ToString(CultureInfo.InvariantCulture) } : []];
+            string[] command = ["query", query.Name, .. query.NeedsUserId ? new[] { "--user-id", user.ToString(CultureInfo.InvariantCulture) } : []];
             results.Add(await MeasureAsync(query.Name, psql, connectionString, sqlFile, command, rounds, QueryTarget, cancellationToken).ConfigureAwait(false));
         }
 
@@ -54,7 +54,7 @@ internal static class QueryProcesses
         var sqlFile = Path.Combine(workFolder, "check.sql");
         var statements = await CheckStatementsAsync(connectionString, cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(sqlFile, string.Concat(statements.Select(s => s + ";\n")), cancellationToken).ConfigureAwait(false);
-        return await MeasureAsync("check", psql, connectionString, sqlFile, ["check", "--connection", connectionString], rounds, CheckTarget, cancellationToken).ConfigureAwait(false);
+        return await MeasureAsync("check", psql, connectionString, sqlFile, ["check"], rounds, CheckTarget, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -103,7 +103,7 @@ internal static class QueryProcesses
     {
         Task<ChildProcess.Cost> InPsql() => ChildProcess.RunAsync(Psql.StartInfo(psql, connectionString, sqlFile), $"psql of {name}", cancellationToken);
         var shown = command[0] == name ? name : $"{command[0]} {name}";
-        Task<ChildProcess.Cost> AsSparkify() => ChildProcess.RunAsync(ChildProcess.Self(command), $"'sparkify {shown}'", cancellationToken);
+        Task<ChildProcess.Cost> AsSparkify() => ChildProcess.RunAsync(ChildProcess.Self(command, connectionString), $"'sparkify {shown}'", cancellationToken);
         await InPsql().ConfigureAwait(false);
         await AsSparkify().ConfigureAwait(false);
         var psqlSeconds = new List<double>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sparkify.Warehouse.Cli.Benchmarks;
 using Sparkify.Warehouse.Tests.Generation;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
@@ -112,6 +113,19 @@ public sealed class BenchCommandTests
         {
             TempFolder.Delete(home);
         }
+    }
+
+    [Fact]
+    public void The_processes_the_bench_measures_get_the_password_in_their_environment_never_on_their_command_line()
+    {
+        const string Connection = "Host=127.0.0.1;Port=5432;Username=bench;Password=pa55-word;Database=sparkify_bench_load";
+
+        var sparkify = ChildProcess.Self(["load", "--events", "next_day"], Connection);
+        var psql = Psql.StartInfo("psql", Connection, "next_day_events.sql");
+
+        Assert.All(sparkify.ArgumentList.Concat(psql.ArgumentList), argument => Assert.DoesNotContain("pa55-word", argument, StringComparison.Ordinal));
+        Assert.Equal(Connection, sparkify.Environment["SPARKIFY_CONNECTION"]);
+        Assert.Equal("pa55-word", psql.Environment["PGPASSWORD"]);
     }
 
     [Fact]
