@@ -264,7 +264,10 @@ internal static class StarSchemaTransform
     /// The same rows as <see cref="LatestEventPerUserByRank"/> (PostgreSQL): the greatest ts of each staged
     /// user id text by hash aggregate, then only the events at it, a few per user, are checked against the
     /// user-id rule and sorted by the full order. Sorting every staged event by user and recency is what
-    /// costs; "007" and "7" are one user, so the final order still starts with the ts. <c>OFFSET 0</c>
+    /// costs; "007" and "7" are one user, so the final order still starts with the ts. The greatest ts
+    /// reach the join as one array of (user id text, ts) pairs, an init plan the leader computes (itself by
+    /// parallel aggregate) and hands to the workers: joined as a subquery instead, they kept the scan of
+    /// every staged event that finds the events at them on the leader alone. <c>OFFSET 0</c>
     /// keeps the planner from pushing the rule down to every staged event. The text columns are selected
     /// in the order's collation so that the sort carries each once.
     /// </summary>
@@ -280,11 +283,14 @@ internal static class StarSchemaTransform
         FROM (
             SELECT ev.user_id, ev.first_name, ev.last_name, ev.gender, ev.level, l.last_event_ts, ev.item_in_session
             FROM staging_events AS ev
-            INNER JOIN (
-                SELECT x.user_id, MAX(COALESCE(x.ts, {TsFloor})) AS last_event_ts
-                FROM staging_events AS x
-                GROUP BY x.user_id
-            ) AS l ON l.user_id = ev.user_id AND l.last_event_ts = COALESCE(ev.ts, {TsFloor})
+            INNER JOIN unnest((
+                SELECT array_agg(ROW(x.user_id, x.last_event_ts))
+                FROM (
+                    SELECT x.user_id, MAX(COALESCE(x.ts, {TsFloor})) AS last_event_ts
+                    FROM staging_events AS x
+                    GROUP BY x.user_id
+                ) AS x
+            )) AS l (user_id TEXT, last_event_ts BIGINT) ON l.user_id = ev.user_id AND l.last_event_ts = COALESCE(ev.ts, {TsFloor})
             OFFSET 0
         ) AS e
         WHERE {ValidUserId}
