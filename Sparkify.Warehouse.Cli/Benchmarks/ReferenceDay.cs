@@ -15,7 +15,7 @@ internal static class ReferenceDay
     /// dataset: each day loaded (untimed) into a fresh warehouse by the library, and its staged events written as CSV,
     /// so the reference's days stage the very rows the loader's do.
     /// </summary>
-    public static async Task EnsureCsvAsync(BenchDatabases databases, BenchDataset data, CancellationToken cancellationToken)
+    public static async Task EnsureCsvAsync(BenchDatabases databases, BenchDataset data, TextWriter log, CancellationToken cancellationToken)
     {
         foreach (var (day, csv) in new[] { (data.NextDay, data.NextDayEventsCsv), (data.DayAfter, data.DayAfterEventsCsv) })
         {
@@ -24,6 +24,7 @@ internal static class ReferenceDay
                 continue;
             }
 
+            await log.WriteLineAsync($"Writing {Path.GetFileName(csv)} for the lean reference's days (once per dataset)...").ConfigureAwait(false);
             var database = await databases.CreateAsync("day_csv", migration: null, cancellationToken).ConfigureAwait(false);
             try
             {

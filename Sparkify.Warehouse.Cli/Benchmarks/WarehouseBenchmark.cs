@@ -66,11 +66,9 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
         }
 
         // The lean reference loads the two days too, when both are measured: its days' CSV is written once per dataset.
-        var referenceDays = Wants(BenchMeasurements.Reference) && Wants(BenchMeasurements.Incremental);
-        if (referenceDays && (!File.Exists(data.NextDayEventsCsv) || !File.Exists(data.DayAfterEventsCsv)))
+        if (Wants(BenchMeasurements.Reference) && Wants(BenchMeasurements.Incremental))
         {
-            await log.WriteLineAsync("Writing the two days' staged events as CSV for the lean reference (once per dataset)...").ConfigureAwait(false);
-            await ReferenceDay.EnsureCsvAsync(_databases, data, cancellationToken).ConfigureAwait(false);
+            await ReferenceDay.EnsureCsvAsync(_databases, data, log, cancellationToken).ConfigureAwait(false);
         }
 
         var loadSeconds = new List<double>();
