@@ -61,11 +61,11 @@ internal sealed class PostgreSqlTransformDialect : TransformDialect
         // the order the dedupe sorted them, their natural key's, so the key index is filled
         // mostly at its right edge; time rows go in sorted, at the right edge of their key.
         //
-        // That order only survives if the plays are matched to the songs by hashing. On a day's
-        // batch the planner underestimates the plays several times over and prefers a merge join,
-        // which re-sorts them by song title, so each play's probe into the key index of a
-        // warehouse's worth of songplays, and its insert, lands at random: 15% of a day's load.
-        // Transaction-local; no later statement of the load joins anything.
+        // The plays are matched to their songs below the dedupe's sort, so they keep that order
+        // whatever the join. The match is kept a hash join all the same: on a day's batch the planner
+        // underestimates the plays several times over and may prefer a merge join, which would sort
+        // every song of the warehouse by title on every load. Transaction-local; no later statement
+        // of the load joins anything.
         //
         // The start times are deduplicated by sorting them (DISTINCT ON), not by the hash aggregate the
         // planner picks for a plain DISTINCT: a sort of the bare timestamps leaves the sort of the time
