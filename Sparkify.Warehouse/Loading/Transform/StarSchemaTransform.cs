@@ -342,15 +342,16 @@ internal static class StarSchemaTransform
     /// </summary>
     private static string NewPlays(TransformDialect dialect, bool numbered)
     {
+        var winners = WinningPlays(dialect, matchSongs: true);
         // The numbering follows the dedupe's own order (its key comes first in it), so it sorts nothing.
         var plays = numbered
             ? $"""
                 SELECT ROW_NUMBER() OVER (ORDER BY w.user_id, w.session_id, w.item_in_session) AS songplay_id, w.*
                 FROM (
-                {WinningPlays(dialect, matchSongs: true)}
+                {winners}
                 ) AS w
                 """
-            : WinningPlays(dialect, matchSongs: true);
+            : winners;
         return $"""
             SELECT{(numbered ? "\n    p.songplay_id," : "")}
                 TIMESTAMP 'epoch' + p.ts * INTERVAL '1 millisecond' AS start_time,
