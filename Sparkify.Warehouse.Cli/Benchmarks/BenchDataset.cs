@@ -57,6 +57,12 @@ internal sealed class BenchDataset
     /// <summary><see cref="DayAfter"/>'s staged event rows as CSV.</summary>
     public string DayAfterEventsCsv => Path.Combine(Root, "day_after_events.csv");
 
+    /// <summary><see cref="NextDay"/>'s staged event rows in COPY's binary format, for the day's own statements in psql.</summary>
+    public string NextDayEventsBinary => Path.Combine(Root, "next_day_events.bin");
+
+    /// <summary><see cref="DayAfter"/>'s staged event rows in COPY's binary format.</summary>
+    public string DayAfterEventsBinary => Path.Combine(Root, "day_after_events.bin");
+
     /// <summary>Bytes of JSON the full load reads (songs and the month of logs).</summary>
     public long JsonBytes => FolderBytes(SongData) + FolderBytes(LogData);
 
@@ -107,7 +113,7 @@ internal sealed class BenchDataset
             File.Move(day, Path.Combine(folder, Path.GetFileName(day)));
         }
 
-        foreach (var derived in new[] { dataset.EventsBinary, dataset.SongsBinary, dataset.EventsCsv, dataset.SongsCsv, dataset.NextDayEventsCsv, dataset.DayAfterEventsCsv })
+        foreach (var derived in new[] { dataset.EventsBinary, dataset.SongsBinary, dataset.EventsCsv, dataset.SongsCsv, dataset.NextDayEventsCsv, dataset.DayAfterEventsCsv, dataset.NextDayEventsBinary, dataset.DayAfterEventsBinary })
         {
             File.Delete(derived);
         }

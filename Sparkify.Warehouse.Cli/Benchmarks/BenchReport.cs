@@ -58,6 +58,21 @@ internal sealed class BenchReport
     /// <summary>The day after as a <c>sparkify load</c> process over the lean reference's psql process; no target.</summary>
     public double? DayAfterToReferenceDay { get; set; }
 
+    /// <summary>
+    /// One more day's own statements (its plan's transaction, the rows handed over parsed) as a psql process right
+    /// after a full load, over the day's share: the server's floor, which no client goes below; no target.
+    /// </summary>
+    public double? NextDayPlanToProportional { get; set; }
+
+    /// <summary>The day after's own statements as a psql process, over its share; no target.</summary>
+    public double? DayAfterPlanToProportional { get; set; }
+
+    /// <summary>One more day as a <c>sparkify load</c> process over its own statements as a psql process; no target.</summary>
+    public double? IncrementalToNextDayPlan { get; set; }
+
+    /// <summary>Whether the load's warehouse and the one its days' statements went to by psql ended with the same star tables.</summary>
+    public bool? DayPlansStarTablesIdentical { get; set; }
+
     /// <summary>Whether the load's warehouse and the lean reference's ended with the same star tables after their two days.</summary>
     public bool? DaysStarTablesIdentical { get; set; }
 
@@ -184,6 +199,9 @@ internal sealed class BenchReport
         await WriteRatioAsync(output, "load (one file) / lean reference", OneFileLoadToReference, "0.00", "target <= 0.50").ConfigureAwait(false);
         await WriteRatioAsync(output, "one more day (process) / its share", IncrementalToProportional, "0.00", "target <= 2.00").ConfigureAwait(false);
         await WriteRatioAsync(output, "the day after (process) / its share", DayAfterToProportional, "0.00", "target <= 2.00").ConfigureAwait(false);
+        await WriteRatioAsync(output, "one more day's SQL in psql / its share", NextDayPlanToProportional, "0.00", "no target: the server's floor").ConfigureAwait(false);
+        await WriteRatioAsync(output, "the day after's SQL in psql / its share", DayAfterPlanToProportional, "0.00", "no target").ConfigureAwait(false);
+        await WriteRatioAsync(output, "one more day / its SQL in psql", IncrementalToNextDayPlan, "0.00", "no target").ConfigureAwait(false);
         await WriteRatioAsync(output, "one more day / the lean reference's (psql)", IncrementalToReferenceDay, "0.00", "no target").ConfigureAwait(false);
         await WriteRatioAsync(output, "the day after / the lean reference's (psql)", DayAfterToReferenceDay, "0.00", "no target").ConfigureAwait(false);
         await WriteRatioAsync(output, "day over 30-day prefix / day named alone", DayOverPrefixToNamed, "0.00", "target <= 1.20").ConfigureAwait(false);
@@ -210,6 +228,11 @@ internal sealed class BenchReport
         if (DaysStarTablesIdentical is { } sameDays)
         {
             await output.WriteLineAsync($"star tables of load and reference identical after their two days: {(sameDays ? "yes" : "NO")}").ConfigureAwait(false);
+        }
+
+        if (DayPlansStarTablesIdentical is { } samePlans)
+        {
+            await output.WriteLineAsync($"star tables after the days by the load and by their statements in psql identical: {(samePlans ? "yes" : "NO")}").ConfigureAwait(false);
         }
 
         if (PrefixWarehousesIdentical is { } samePrefix)

@@ -11,26 +11,29 @@ namespace Sparkify.Warehouse.Cli.Benchmarks;
 internal static class ReferenceDay
 {
     /// <summary>
-    /// Writes <see cref="BenchDataset.NextDayEventsCsv"/> and <see cref="BenchDataset.DayAfterEventsCsv"/> once per
-    /// dataset: each day loaded (untimed) into a fresh warehouse by the library, and its staged events written as CSV,
-    /// so the reference's days stage the very rows the loader's do.
+    /// Writes each day's staged event rows once per dataset, as CSV (<see cref="BenchDataset.NextDayEventsCsv"/>,
+    /// <see cref="BenchDataset.DayAfterEventsCsv"/>) for the reference's days and in binary
+    /// (<see cref="BenchDataset.NextDayEventsBinary"/>, <see cref="BenchDataset.DayAfterEventsBinary"/>) for the days'
+    /// own statements in psql: each day loaded (untimed) into a fresh warehouse by the library and its staged events
+    /// written out, so both stage the very rows the loader's days do.
     /// </summary>
-    public static async Task EnsureCsvAsync(BenchDatabases databases, BenchDataset data, TextWriter log, CancellationToken cancellationToken)
+    public static async Task EnsureDayRowsAsync(BenchDatabases databases, BenchDataset data, TextWriter log, CancellationToken cancellationToken)
     {
-        foreach (var (day, csv) in new[] { (data.NextDay, data.NextDayEventsCsv), (data.DayAfter, data.DayAfterEventsCsv) })
+        foreach (var (day, csv, binary) in new[] { (data.NextDay, data.NextDayEventsCsv, data.NextDayEventsBinary), (data.DayAfter, data.DayAfterEventsCsv, data.DayAfterEventsBinary) })
         {
-            if (File.Exists(csv))
+            if (File.Exists(csv) && File.Exists(binary))
             {
                 continue;
             }
 
-            await log.WriteLineAsync($"Writing {Path.GetFileName(csv)} for the lean reference's days (once per dataset)...").ConfigureAwait(false);
+            await log.WriteLineAsync($"Writing {Path.GetFileName(csv)} and {Path.GetFileName(binary)} for the days' psql processes (once per dataset)...").ConfigureAwait(false);
             var database = await databases.CreateAsync("day_csv", migration: null, cancellationToken).ConfigureAwait(false);
             try
             {
                 await FullLoad.MeasureAsync(database, data, day, cancellationToken).ConfigureAwait(false);
                 await using var connection = await BenchTiming.OpenAsync(database, cancellationToken).ConfigureAwait(false);
                 await ReferencePipeline.ExportCsvAsync(connection, "staging_events", csv, cancellationToken).ConfigureAwait(false);
+                await ReferencePipeline.ExportBinaryAsync(connection, "staging_events", binary, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -65,5 +68,5 @@ internal static class ReferenceDay
     }
 
     /// <summary>A file name as <c>\copy</c>'s argument: in single quotes, each quote in it doubled (a backslash is taken as it is).</summary>
-    private static string Quoted(string path) => "'" + path.Replace("'", "''", StringComparison.Ordinal) + "'";
+    internal static string Quoted(string path) => "'" + path.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

@@ -164,6 +164,19 @@ internal static class ReferencePipeline
         File.Move(partial, path, overwrite: true);
     }
 
+    /// <summary>Writes a staging table's rows in COPY's binary format, as a binary <c>\copy</c> reads them.</summary>
+    public static async Task ExportBinaryAsync(NpgsqlConnection connection, string table, string path, CancellationToken cancellationToken)
+    {
+        var partial = path + ".partial";
+        await using (var export = await connection.BeginRawBinaryCopyAsync($"COPY {table} TO STDOUT (FORMAT binary)", cancellationToken).ConfigureAwait(false))
+        {
+            await using var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 256 * 1024);
+            await export.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Move(partial, path, overwrite: true);
+    }
+
     internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };

@@ -65,10 +65,10 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             await data.EnsureOneFileLayoutAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // The lean reference loads the two days too, when both are measured: its days' CSV is written once per dataset.
-        if (Wants(BenchMeasurements.Reference) && Wants(BenchMeasurements.Incremental))
+        // The lean reference's days and the days' plans in psql stage the days from CSV, written once per dataset.
+        if (Wants(BenchMeasurements.Incremental))
         {
-            await ReferenceDay.EnsureCsvAsync(_databases, data, log, cancellationToken).ConfigureAwait(false);
+            await ReferenceDay.EnsureDayRowsAsync(_databases, data, log, cancellationToken).ConfigureAwait(false);
         }
 
         var loadSeconds = new List<double>();
@@ -79,6 +79,8 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
         var daysAfter = new List<ChildProcess.Cost>();
         var referenceNextDays = new List<ChildProcess.Cost>();
         var referenceDaysAfter = new List<ChildProcess.Cost>();
+        var planNextDays = new List<ChildProcess.Cost>();
+        var planDaysAfter = new List<ChildProcess.Cost>();
         var dayOverPrefix = new DayOverPrefix(_databases, data, log);
         long stagedRows = 0;
         long songsStaged = 0;
@@ -91,6 +93,7 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             string? loaded = null;
             string? oneFile = null;
             string? lean = null;
+            string? planned = null;
             var contenders = new List<Func<Task>>();
             if (Wants(BenchMeasurements.Load) || Wants(BenchMeasurements.Incremental) || Wants(BenchMeasurements.Queries) || Wants(BenchMeasurements.Cli))
             {
@@ -115,6 +118,17 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
                     var (seconds, _, phases) = await FullLoad.MeasureAsync(oneFile, data, data.OneFileLogData, cancellationToken).ConfigureAwait(false);
                     oneFileSeconds.Add(seconds);
                     report.OneFileLoadPhases = phases;
+                });
+            }
+
+            if (Wants(BenchMeasurements.Incremental))
+            {
+                // A second warehouse loaded the same way (untimed), for the days' own statements run by psql.
+                contenders.Add(async () =>
+                {
+                    await log.WriteLineAsync($"Run {run}/{settings.Runs}: sparkify load, 30 daily files, for the days' plans in psql...").ConfigureAwait(false);
+                    planned = await _databases.CreateAsync("plan", migration: null, cancellationToken).ConfigureAwait(false);
+                    await FullLoad.MeasureAsync(planned, data, data.LogData, cancellationToken).ConfigureAwait(false);
                 });
             }
 
@@ -174,6 +188,17 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
                     });
                 }
 
+                if (planned is not null)
+                {
+                    days.Add(async () =>
+                    {
+                        await log.WriteLineAsync($"Run {run}/{settings.Runs}: the two days' own statements, as psql processes...").ConfigureAwait(false);
+                        planNextDays.Add(await DayPlanInPsql.MeasureAsync(planned, data, data.NextDay, data.NextDayEventsBinary, cancellationToken).ConfigureAwait(false));
+                        planDaysAfter.Add(await DayPlanInPsql.MeasureAsync(planned, data, data.DayAfter, data.DayAfterEventsBinary, cancellationToken).ConfigureAwait(false));
+                        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  one more day: {planNextDays[^1].Seconds:0.000} s; the day after: {planDaysAfter[^1].Seconds:0.000} s")).ConfigureAwait(false);
+                    });
+                }
+
                 if (run % 2 == 0)
                 {
                     days.Reverse();
@@ -188,9 +213,15 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
                 {
                     report.DaysStarTablesIdentical = await StarChecksum.SameAsync(loaded, lean, cancellationToken).ConfigureAwait(false);
                 }
+
+                if (last && planned is not null)
+                {
+                    report.DayPlansStarTablesIdentical = await StarChecksum.SameAsync(loaded, planned, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             await DropAsync(lean, cancellationToken).ConfigureAwait(false);
+            await DropAsync(planned, cancellationToken).ConfigureAwait(false);
 
             if (last && (Wants(BenchMeasurements.Queries) || Wants(BenchMeasurements.Cli)) && loaded is not null)
             {
@@ -259,8 +290,21 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             report.DayAfterCpuSeconds = BenchTiming.Median([.. daysAfter.Select(d => d.CpuSeconds)]);
             report.Add("one more day: 'sparkify load' process (songs + 1 log)", seconds, nextDayEvents + songsStaged, data.NextDayBytes + songBytes);
             report.Add("the day after: 'sparkify load' process", afterSeconds, dayAfterEvents + songsStaged, data.DayAfterBytes + songBytes);
-            report.IncrementalToProportional = seconds / (BenchTiming.Median(loadSeconds) * nextDayEvents / monthEvents);
-            report.DayAfterToProportional = afterSeconds / (BenchTiming.Median(loadSeconds) * dayAfterEvents / monthEvents);
+            var nextDayShare = BenchTiming.Median(loadSeconds) * nextDayEvents / monthEvents;
+            var dayAfterShare = BenchTiming.Median(loadSeconds) * dayAfterEvents / monthEvents;
+            report.IncrementalToProportional = seconds / nextDayShare;
+            report.DayAfterToProportional = afterSeconds / dayAfterShare;
+            if (planNextDays.Count > 0)
+            {
+                var planSecondsNext = BenchTiming.Median([.. planNextDays.Select(d => d.Seconds)]);
+                var planSecondsAfter = BenchTiming.Median([.. planDaysAfter.Select(d => d.Seconds)]);
+                report.Add("one more day's own SQL: psql process (rows parsed)", planSecondsNext, nextDayEvents, new FileInfo(data.NextDayEventsBinary).Length);
+                report.Add("the day after's own SQL: psql process", planSecondsAfter, dayAfterEvents, new FileInfo(data.DayAfterEventsBinary).Length);
+                report.NextDayPlanToProportional = planSecondsNext / nextDayShare;
+                report.DayAfterPlanToProportional = planSecondsAfter / dayAfterShare;
+                report.IncrementalToNextDayPlan = seconds / planSecondsNext;
+            }
+
             if (referenceNextDays.Count > 0)
             {
                 var songsCsvBytes = new FileInfo(data.SongsCsv).Length;

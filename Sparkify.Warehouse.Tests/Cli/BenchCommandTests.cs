@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sparkify.Warehouse.Cli.Benchmarks;
+using Sparkify.Warehouse.Loading;
 using Sparkify.Warehouse.Tests.Generation;
 using Sparkify.Warehouse.Tests.TestUtilities;
 
@@ -28,7 +29,7 @@ public sealed class BenchCommandTests
             var root = json.RootElement;
             Assert.Equal(3000, root.GetProperty("events").GetInt32());
             var measurements = root.GetProperty("measurements").EnumerateArray().ToList();
-            Assert.Equal(15, measurements.Count);
+            Assert.Equal(17, measurements.Count);
             Assert.All(measurements, m =>
             {
                 Assert.True(m.GetProperty("seconds").GetDouble() > 0);
@@ -45,6 +46,13 @@ public sealed class BenchCommandTests
 
             // The lean reference's days, run by psql from CSV, end where the loader's days end.
             Assert.True(root.GetProperty("days_star_tables_identical").GetBoolean());
+
+            // The days' own statements, run by psql from the load's plan with the rows as CSV, end there too.
+            Assert.True(root.GetProperty("day_plans_star_tables_identical").GetBoolean());
+            foreach (var ratio in new[] { "next_day_plan_to_proportional", "day_after_plan_to_proportional", "incremental_to_next_day_plan" })
+            {
+                Assert.True(root.GetProperty(ratio).GetDouble() > 0, ratio);
+            }
             Assert.True(root.GetProperty("day_over_prefix_to_named").GetDouble() > 0);
             Assert.True(root.GetProperty("prefix_warehouses_identical").GetBoolean());
             foreach (var cpu in new[] { "next_day_cpu_seconds", "day_after_cpu_seconds", "day_over_prefix_cpu_seconds", "day_named_alone_cpu_seconds" })
@@ -113,6 +121,32 @@ public sealed class BenchCommandTests
         {
             TempFolder.Delete(home);
         }
+    }
+
+    [Fact]
+    public void A_days_statements_in_psql_are_the_loads_transaction_with_its_parsed_events_and_no_other_copy_from_the_client()
+    {
+        var plan = new WarehouseLoader(new WarehouseOptions { ConnectionString = "Host=127.0.0.1;Database=never_reached" })
+            .Plan(new LoadRequest { SongsSource = "/data/song_data", EventsSource = "/data/next_day" });
+
+        var script = DayPlanInPsql.Script(plan, "/data/it's.bin");
+
+        var lines = script.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("BEGIN;", lines[0]);
+        Assert.Equal("COMMIT;", lines[^1]);
+        Assert.Single(lines, line => line == "\\copy staging_events FROM '/data/it''s.bin' (FORMAT binary)");
+        Assert.DoesNotContain("FROM STDIN", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("@uris", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("pg_advisory", script, StringComparison.Ordinal);
+
+        // Every other statement of the transaction, in the plan's order.
+        var begin = plan.ToList().FindIndex(statement => statement == "BEGIN");
+        var commit = plan.ToList().FindIndex(statement => statement == "COMMIT");
+        var kept = plan.Skip(begin).Take(commit - begin + 1)
+            .Where(statement => !statement.Contains("FROM STDIN", StringComparison.Ordinal) && !statement.Contains("@uris", StringComparison.Ordinal))
+            .ToList();
+        Assert.Equal(string.Concat(kept.Select(statement => statement + ";\n")), script.Replace("\\copy staging_events FROM '/data/it''s.bin' (FORMAT binary)\n", "", StringComparison.Ordinal));
+        Assert.Contains(kept, statement => statement.Contains("INSERT INTO songplays", StringComparison.Ordinal));
     }
 
     [Fact]
