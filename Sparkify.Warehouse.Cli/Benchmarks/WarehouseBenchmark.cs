@@ -65,7 +65,8 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
             await data.EnsureOneFileLayoutAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // The lean reference's days and the days' plans in psql stage the days from CSV, written once per dataset.
+        // The lean reference's days (from CSV) and the days' own statements in psql (binary) stage the rows the load's
+        // days stage, written once per dataset.
         if (Wants(BenchMeasurements.Incremental))
         {
             await ReferenceDay.EnsureDayRowsAsync(_databases, data, log, cancellationToken).ConfigureAwait(false);
