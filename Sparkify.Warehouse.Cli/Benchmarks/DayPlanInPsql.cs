@@ -45,7 +45,7 @@ internal static class DayPlanInPsql
             var code = codes[i];
             if (code.StartsWith("COPY staging_events ", StringComparison.Ordinal))
             {
-                script.Append($"\\copy staging_events FROM {ReferenceDay.Quoted(eventsBinary)} (FORMAT binary)\n");
+                script.Append($"\\copy staging_events FROM {Psql.Quoted(eventsBinary)} (FORMAT binary)\n");
                 staged = true;
             }
             // The one statement the plan cannot show with its values is the ledger's forgetting of re-read files.

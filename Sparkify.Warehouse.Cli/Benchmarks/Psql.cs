@@ -37,6 +37,9 @@ internal static class Psql
         return start;
     }
 
+    /// <summary>A file name as <c>\copy</c>'s argument: in single quotes, each quote in it doubled (a backslash is taken as it is).</summary>
+    public static string Quoted(string path) => "'" + path.Replace("'", "''", StringComparison.Ordinal) + "'";
+
     private static string? Find()
     {
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "")

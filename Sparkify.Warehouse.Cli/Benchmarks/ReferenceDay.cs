@@ -57,8 +57,8 @@ internal static class ReferenceDay
     {
         var script = new StringBuilder();
         script.Append("BEGIN;\nTRUNCATE staging_events, staging_songs;\n");
-        script.Append($"\\copy staging_songs FROM {Quoted(songsCsv)} (FORMAT csv)\n");
-        script.Append($"\\copy staging_events FROM {Quoted(eventsCsv)} (FORMAT csv)\n");
+        script.Append($"\\copy staging_songs FROM {Psql.Quoted(songsCsv)} (FORMAT csv)\n");
+        script.Append($"\\copy staging_events FROM {Psql.Quoted(eventsCsv)} (FORMAT csv)\n");
         foreach (var statement in ReferencePipeline.Transform)
         {
             script.Append(statement).Append(";\n");
@@ -66,7 +66,4 @@ internal static class ReferenceDay
 
         return script.Append("COMMIT;\n").ToString();
     }
-
-    /// <summary>A file name as <c>\copy</c>'s argument: in single quotes, each quote in it doubled (a backslash is taken as it is).</summary>
-    internal static string Quoted(string path) => "'" + path.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

@@ -124,7 +124,7 @@ internal sealed class WarehouseBenchmark(BenchSettings settings, string serverCo
 
             if (Wants(BenchMeasurements.Incremental))
             {
-                // A second warehouse loaded the same way (untimed), for the days' own statements run by psql.
+                // A second warehouse loaded the same way (its time not counted), for the days' own statements run by psql.
                 contenders.Add(async () =>
                 {
                     await log.WriteLineAsync($"Run {run}/{settings.Runs}: sparkify load, 30 daily files, for the days' plans in psql...").ConfigureAwait(false);
