@@ -27,7 +27,7 @@ internal static class ReferenceDay
             }
 
             await log.WriteLineAsync($"Writing {Path.GetFileName(csv)} and {Path.GetFileName(binary)} for the days' psql processes (once per dataset)...").ConfigureAwait(false);
-            var database = await databases.CreateAsync("day_csv", migration: null, cancellationToken).ConfigureAwait(false);
+            var database = await databases.CreateAsync("day_rows", migration: null, cancellationToken).ConfigureAwait(false);
             try
             {
                 await FullLoad.MeasureAsync(database, data, day, cancellationToken).ConfigureAwait(false);

@@ -47,7 +47,7 @@ public sealed class BenchCommandTests
             // The lean reference's days, run by psql from CSV, end where the loader's days end.
             Assert.True(root.GetProperty("days_star_tables_identical").GetBoolean());
 
-            // The days' own statements, run by psql from the load's plan with the rows as CSV, end there too.
+            // The days' own statements, run by psql from the load's plan with the staged rows in binary, end there too.
             Assert.True(root.GetProperty("day_plans_star_tables_identical").GetBoolean());
             foreach (var ratio in new[] { "next_day_plan_to_proportional", "day_after_plan_to_proportional", "incremental_to_next_day_plan" })
             {
